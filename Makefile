@@ -1,0 +1,44 @@
+# Orderly: the commands a developer and CI use. `make help` lists them.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly
+
+.PHONY: help install run test lint format bench clean
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(BIN)/uv  ## Create .venv with the exact versions of uv.lock.
+	$(BIN)/uv sync --frozen --quiet
+
+run: install  ## Serve on http://127.0.0.1:8000 (SQLite and demo data unless DATABASE_URL is set).
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py seed_demo_data --if-empty
+	@echo "API docs:  http://127.0.0.1:8000/api/docs/"
+	@echo "Admin:     http://127.0.0.1:8000/admin/"
+	$(BIN)/gunicorn --config gunicorn.conf.py project.wsgi
+
+test: install  ## Run the whole suite on PostgreSQL, with coverage.
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m tests.check_database
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest \
+		--cov=presentation --cov=business --cov=data --cov-report=term-missing:skip-covered \
+		--cov-fail-under=90
+
+lint: install  ## ruff lint + format check and the import contracts.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: install  ## Format and fix what ruff can.
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:  ## Remove the virtualenv, the SQLite database and caches.
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .coverage htmlcov

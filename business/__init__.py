@@ -1,0 +1,1 @@
+"""Business layer: service classes, one public method per use case."""

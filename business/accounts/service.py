@@ -1,0 +1,89 @@
+"""Account use cases."""
+
+from __future__ import annotations
+
+import re
+
+from business.actor import Actor
+from business.errors import AuthenticationFailed, FieldError, NotFound, RuleViolation
+from data.accounts.repository import PasswordPolicy, UserRecord, UserRepository
+from data.errors import DuplicateError
+from data.unit_of_work import DjangoUnitOfWork
+
+USERNAME_MAX = 150
+# Django's own username alphabet, so admin and API accept the same names.
+USERNAME_PATTERN = re.compile(r"^[\w.@+-]+\Z")
+
+
+class AccountService:
+    """Register users, check credentials, describe the current user."""
+
+    def __init__(
+        self,
+        *,
+        users: UserRepository | None = None,
+        passwords: PasswordPolicy | None = None,
+        uow: DjangoUnitOfWork | None = None,
+    ) -> None:
+        self._users = users or UserRepository()
+        self._passwords = passwords or PasswordPolicy()
+        self._uow = uow or DjangoUnitOfWork()
+
+    def register(self, *, username: str, email: str, password: str) -> UserRecord:
+        """Create a customer account."""
+        errors = self._registration_errors(username, email, password)
+        if errors:
+            raise RuleViolation(errors)
+        with self._uow:
+            try:
+                return self._users.add(
+                    username=username, email=email, password=password
+                )
+            except DuplicateError as exc:
+                raise RuleViolation([_taken(exc.field)]) from exc
+
+    def authenticate(self, *, username: str, password: str) -> UserRecord:
+        """Return the user these credentials belong to."""
+        user = self._users.authenticate(username=username, password=password)
+        if user is None:
+            raise AuthenticationFailed(
+                "No active account found with the given credentials."
+            )
+        return user
+
+    def get_me(self, *, actor: Actor) -> UserRecord:
+        """Return the calling user."""
+        user = self._users.find(actor.user_id) if actor.user_id is not None else None
+        if user is None:
+            raise NotFound("This user no longer exists.")
+        return user
+
+    def _registration_errors(
+        self, username: str, email: str, password: str
+    ) -> list[FieldError]:
+        errors: list[FieldError] = []
+        if not username or len(username) > USERNAME_MAX:
+            errors.append(FieldError("username", "invalid", "Use 1 to 150 characters."))
+        elif not USERNAME_PATTERN.match(username):
+            errors.append(
+                FieldError(
+                    "username", "invalid", "Use letters, digits and @/./+/-/_ only."
+                )
+            )
+        elif self._users.username_taken(username):
+            errors.append(_taken("username"))
+        if not email:
+            errors.append(FieldError("email", "required", "This field is required."))
+        elif self._users.email_taken(email):
+            errors.append(_taken("email"))
+        errors.extend(
+            FieldError("password", "password_invalid", message)
+            for message in self._passwords.problems(
+                password, username=username, email=email
+            )
+        )
+        return errors
+
+
+def _taken(field: str) -> FieldError:
+    return FieldError(field, "unique", f"This {field} is already taken.")

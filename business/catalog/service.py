@@ -1,0 +1,134 @@
+"""Catalog use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from business.actor import Actor
+from business.catalog.rules import clean_product
+from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
+from business.pagination import page_request, require_page
+from data.catalog.repository import (
+    ORDERINGS,
+    ProductFilter,
+    ProductRecord,
+    ProductRepository,
+)
+from data.errors import DuplicateError
+from data.records import Page
+from data.unit_of_work import DjangoUnitOfWork
+
+PRODUCT_ORDERINGS = tuple(ORDERINGS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductQuery:
+    """What a caller asks of the product list."""
+
+    search: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    is_active: bool | None = None
+    ordering: str = "created_at"
+    page: int = 1
+    page_size: int = 20
+
+
+class CatalogService:
+    """Browse the catalog; staff create, change and deactivate products."""
+
+    def __init__(
+        self,
+        *,
+        products: ProductRepository | None = None,
+        uow: DjangoUnitOfWork | None = None,
+    ) -> None:
+        self._products = products or ProductRepository()
+        self._uow = uow or DjangoUnitOfWork()
+
+    # Reads run in autocommit: one statement needs no transaction around it.
+    def list_products(
+        self, *, actor: Actor, query: ProductQuery
+    ) -> Page[ProductRecord]:
+        """Return one page of products; only staff see inactive ones."""
+        if query.ordering not in ORDERINGS:
+            raise RuleViolation.single(
+                "ordering", "invalid", f"Use one of {', '.join(PRODUCT_ORDERINGS)}."
+            )
+        spec = ProductFilter(
+            search=query.search or None,
+            min_price=query.min_price,
+            max_price=query.max_price,
+            in_stock=query.in_stock,
+            is_active=query.is_active if actor.is_staff else True,
+        )
+        page = self._products.list_products(
+            spec=spec,
+            ordering=query.ordering,
+            page=page_request(query.page, query.page_size),
+        )
+        return require_page(page)
+
+    def get_product(self, *, actor: Actor, product_id: int) -> ProductRecord:
+        """Return one product; an inactive one only to staff."""
+        product = self._products.find(product_id)
+        if product is None or not (product.is_active or actor.is_staff):
+            raise NotFound(f"Product {product_id} does not exist.")
+        return product
+
+    def check_product(
+        self, *, fields: Mapping[str, Any], product_id: int | None = None
+    ) -> dict[str, Any]:
+        """Return the fields normalised, or raise RuleViolation; writes nothing."""
+        cleaned = clean_product(fields, partial=product_id is not None)
+        sku = cleaned.get("sku")
+        if sku and self._products.sku_taken(sku, exclude_id=product_id):
+            raise RuleViolation([_sku_taken()])
+        return cleaned
+
+    def create_product(
+        self, *, actor: Actor, fields: Mapping[str, Any]
+    ) -> ProductRecord:
+        """Add a product to the catalog."""
+        _require_staff(actor)
+        cleaned = self.check_product(fields=fields)
+        with self._uow:
+            try:
+                return self._products.add(**cleaned)
+            except DuplicateError as exc:
+                raise RuleViolation([_sku_taken()]) from exc
+
+    def update_product(
+        self, *, actor: Actor, product_id: int, changes: Mapping[str, Any]
+    ) -> ProductRecord:
+        """Change some fields of a product."""
+        _require_staff(actor)
+        cleaned = self.check_product(fields=changes, product_id=product_id)
+        with self._uow:
+            try:
+                product = self._products.update(product_id, **cleaned)
+            except DuplicateError as exc:
+                raise RuleViolation([_sku_taken()]) from exc
+        if product is None:
+            raise NotFound(f"Product {product_id} does not exist.")
+        return product
+
+    def deactivate_product(self, *, actor: Actor, product_id: int) -> None:
+        """Hide a product from customers; its history stays."""
+        _require_staff(actor)
+        with self._uow:
+            if self._products.update(product_id, is_active=False) is None:
+                raise NotFound(f"Product {product_id} does not exist.")
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.is_staff:
+        raise PermissionDenied("Only staff may change the catalog.")
+
+
+def _sku_taken() -> FieldError:
+    return FieldError("sku", "unique", "A product with this sku already exists.")

@@ -1,0 +1,29 @@
+"""Paging rules shared by every list use case."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from business.errors import NotFound, RuleViolation
+from data.records import Page, PageRequest
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+T = TypeVar("T")
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Page", "page_request", "require_page"]
+
+
+def page_request(number: int, size: int) -> PageRequest:
+    """Check a page number and size; sizes above the maximum are clamped."""
+    if number < 1:
+        raise RuleViolation.single("page", "invalid", "Use a positive integer.")
+    if size < 1:
+        raise RuleViolation.single("page_size", "invalid", "Use a positive integer.")
+    return PageRequest(number=number, size=min(size, MAX_PAGE_SIZE))
+
+
+def require_page(page: Page[T]) -> Page[T]:
+    """Return the page, or raise NotFound if it lies past the last one."""
+    if page.number > 1 and not page.items:
+        raise NotFound(f"Page {page.number} does not exist.")
+    return page

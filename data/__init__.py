@@ -1,0 +1,1 @@
+"""Data layer: repositories over Django ORM models, the unit of work, gateways."""

@@ -1,0 +1,1 @@
+"""Accounts data: users (Django's auth model) behind a repository."""

@@ -1,0 +1,9 @@
+"""App config of the accounts data app."""
+
+from django.apps import AppConfig
+
+
+class AccountsDataConfig(AppConfig):
+    name = "data.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

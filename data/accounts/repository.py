@@ -1,0 +1,79 @@
+"""Users, read and written through Django's auth model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from data.errors import DuplicateError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRecord:
+    """A user as the layers above see one."""
+
+    id: int
+    username: str
+    email: str
+    is_staff: bool
+
+
+def _to_record(user) -> UserRecord:
+    return UserRecord(
+        id=user.pk, username=user.username, email=user.email, is_staff=user.is_staff
+    )
+
+
+class UserRepository:
+    """Find, add and authenticate users."""
+
+    def find(self, user_id: int) -> UserRecord | None:
+        """Return the active user with this id, or None."""
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        return _to_record(user) if user else None
+
+    def username_taken(self, username: str) -> bool:
+        """Return whether a user has this username, ignoring case."""
+        return get_user_model().objects.filter(username__iexact=username).exists()
+
+    def email_taken(self, email: str) -> bool:
+        """Return whether a user has this email, ignoring case."""
+        return get_user_model().objects.filter(email__iexact=email).exists()
+
+    def add(
+        self, *, username: str, email: str, password: str, is_staff: bool = False
+    ) -> UserRecord:
+        """Create a user with a hashed password."""
+        model = get_user_model()
+        user = model(username=username, email=email, is_staff=is_staff)
+        user.set_password(password)
+        try:
+            user.save(force_insert=True)
+        except IntegrityError as exc:
+            # The case-insensitive unique indexes win races the checks above lose.
+            field = "email" if "email" in str(exc) else "username"
+            raise DuplicateError(field) from exc
+        return _to_record(user)
+
+    def authenticate(self, *, username: str, password: str) -> UserRecord | None:
+        """Return the active user these credentials belong to, or None."""
+        user = authenticate(username=username, password=password)
+        return _to_record(user) if user is not None and user.is_active else None
+
+
+class PasswordPolicy:
+    """Django's configured password validators, as plain messages."""
+
+    def problems(self, password: str, *, username: str, email: str) -> list[str]:
+        """Return why this password is refused; empty when it is acceptable."""
+        # The similarity validator compares against attributes of a user object.
+        candidate = get_user_model()(username=username, email=email)
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            return list(exc.messages)
+        return []

@@ -1,0 +1,1 @@
+"""Catalog data: products and their stock."""

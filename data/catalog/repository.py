@@ -1,0 +1,118 @@
+"""Products, read and written as frozen records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError
+from django.db.models import Q
+from django.utils import timezone
+
+from data.catalog.models import Product
+from data.errors import DuplicateError
+from data.records import Page, PageRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductRecord:
+    """A product as the layers above see one."""
+
+    id: int
+    sku: str
+    name: str
+    description: str
+    price: Decimal
+    stock: int
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductFilter:
+    """Which products a list shows; None means "any"."""
+
+    search: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    is_active: bool | None = None
+
+
+_FIELDS = tuple(ProductRecord.__slots__)
+# Every ordering ends on a unique column so pages never overlap or skip rows.
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "name": ("name", "id"),
+}
+
+
+def _to_record(row: tuple[Any, ...]) -> ProductRecord:
+    return ProductRecord(**dict(zip(_FIELDS, row, strict=True)))
+
+
+def _filtered(spec: ProductFilter):
+    qs = Product.objects.all()
+    if spec.search:
+        qs = qs.filter(Q(sku__icontains=spec.search) | Q(name__icontains=spec.search))
+    if spec.min_price is not None:
+        qs = qs.filter(price__gte=spec.min_price)
+    if spec.max_price is not None:
+        qs = qs.filter(price__lte=spec.max_price)
+    if spec.in_stock is not None:
+        qs = qs.filter(stock__gt=0) if spec.in_stock else qs.filter(stock=0)
+    if spec.is_active is not None:
+        qs = qs.filter(is_active=spec.is_active)
+    return qs
+
+
+class ProductRepository:
+    """Find, list, add and update products."""
+
+    def find(self, product_id: int) -> ProductRecord | None:
+        """Return the product with this id, or None."""
+        row = Product.objects.filter(pk=product_id).values_list(*_FIELDS).first()
+        return _to_record(row) if row else None
+
+    def list_products(
+        self, *, spec: ProductFilter, ordering: str, page: PageRequest
+    ) -> Page[ProductRecord]:
+        """Return one page of the products `spec` selects, in `ordering`."""
+        qs = _filtered(spec)
+        total = qs.count()
+        rows = qs.order_by(*ORDERINGS[ordering]).values_list(*_FIELDS)
+        items = tuple(map(_to_record, rows[page.offset : page.offset + page.size]))
+        return Page(items=items, total=total, number=page.number, size=page.size)
+
+    def add(self, **fields: Any) -> ProductRecord:
+        """Insert a product; raise DuplicateError if its sku exists."""
+        now = timezone.now()
+        try:
+            product = Product.objects.create(created_at=now, updated_at=now, **fields)
+        except IntegrityError as exc:
+            raise DuplicateError("sku") from exc
+        return self._record_of(product)
+
+    def update(self, product_id: int, **changes: Any) -> ProductRecord | None:
+        """Change some fields of a product; return it, or None if it does not exist."""
+        try:
+            updated = Product.objects.filter(pk=product_id).update(
+                updated_at=timezone.now(), **changes
+            )
+        except IntegrityError as exc:
+            raise DuplicateError("sku") from exc
+        return self.find(product_id) if updated else None
+
+    def sku_taken(self, sku: str, *, exclude_id: int | None = None) -> bool:
+        """Return whether another product has this sku."""
+        return Product.objects.filter(sku=sku).exclude(pk=exclude_id).exists()
+
+    @staticmethod
+    def _record_of(product: Product) -> ProductRecord:
+        return ProductRecord(**{name: getattr(product, name) for name in _FIELDS})

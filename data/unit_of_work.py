@@ -1,0 +1,35 @@
+"""The unit of work: one database transaction per business use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from django.db import transaction
+
+
+class DjangoUnitOfWork:
+    """Run a block in one durable transaction: commit on success, roll back on error."""
+
+    def __init__(self) -> None:
+        self._atomic: transaction.Atomic | None = None
+
+    def __enter__(self) -> DjangoUnitOfWork:
+        # durable=True: a use case is never nested inside another transaction.
+        self._atomic = transaction.atomic(durable=True)
+        self._atomic.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._atomic is not None
+        atomic, self._atomic = self._atomic, None
+        atomic.__exit__(exc_type, exc, tb)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` after the transaction commits (never if it rolls back)."""
+        transaction.on_commit(callback)

@@ -1,0 +1,1 @@
+"""Presentation layer: REST views, Django admin and management commands."""

@@ -1,0 +1,1 @@
+"""Account endpoints: registration, JWT tokens, the current user."""

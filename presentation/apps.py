@@ -1,0 +1,12 @@
+"""App config of the presentation layer (admin registrations, commands)."""
+
+from django.apps import AppConfig
+
+
+class PresentationConfig(AppConfig):
+    name = "presentation"
+    verbose_name = "Orderly"
+
+    def ready(self) -> None:
+        # Admin registrations live beside each feature's views.
+        from presentation.catalog import admin as _catalog  # noqa: F401

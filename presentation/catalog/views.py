@@ -1,0 +1,97 @@
+"""Catalog endpoints: thin views over CatalogService."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from business.catalog import CatalogService, ProductQuery
+from presentation.actor import actor_of
+from presentation.catalog.serializers import (
+    ProductCreateInput,
+    ProductListQuery,
+    ProductOutput,
+    ProductPage,
+    ProductUpdateInput,
+)
+from presentation.pagination import page_body
+from presentation.permissions import StaffWritesOnly
+from presentation.schema import problems, validated
+
+TAGS = ["products"]
+
+
+class ProductListView(APIView):
+    permission_classes = [StaffWritesOnly]
+
+    @extend_schema(
+        operation_id="list_products",
+        summary="List products",
+        tags=TAGS,
+        parameters=[ProductListQuery],
+        responses={200: ProductPage, **problems(400, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        query = ProductQuery(**validated(ProductListQuery, request.query_params.dict()))
+        page = CatalogService().list_products(actor=actor_of(request), query=query)
+        results = ProductOutput(page.items, many=True).data
+        return Response(page_body(request, page, results))
+
+    @extend_schema(
+        operation_id="create_product",
+        summary="Create a product (staff)",
+        tags=TAGS,
+        request=ProductCreateInput,
+        responses={201: ProductOutput, **problems(400, 401, 403, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        fields = validated(ProductCreateInput, request.data)
+        product = CatalogService().create_product(
+            actor=actor_of(request), fields=fields
+        )
+        return Response(ProductOutput(product).data, status=201)
+
+
+class ProductDetailView(APIView):
+    permission_classes = [StaffWritesOnly]
+
+    @extend_schema(
+        operation_id="get_product",
+        summary="Get a product",
+        tags=TAGS,
+        responses={200: ProductOutput, **problems(404)},
+    )
+    def get(self, request: Request, product_id: int) -> Response:
+        product = CatalogService().get_product(
+            actor=actor_of(request), product_id=product_id
+        )
+        return Response(ProductOutput(product).data)
+
+    @extend_schema(
+        operation_id="update_product",
+        summary="Change a product (staff)",
+        tags=TAGS,
+        request=ProductUpdateInput,
+        responses={200: ProductOutput, **problems(400, 401, 403, 404, 413)},
+    )
+    def patch(self, request: Request, product_id: int) -> Response:
+        changes = validated(ProductUpdateInput, request.data)
+        product = CatalogService().update_product(
+            actor=actor_of(request), product_id=product_id, changes=changes
+        )
+        return Response(ProductOutput(product).data)
+
+    @extend_schema(
+        operation_id="deactivate_product",
+        summary="Deactivate a product (staff)",
+        description="Hides the product from customers; its orders keep it.",
+        tags=TAGS,
+        responses={204: None, **problems(401, 403, 404)},
+    )
+    def delete(self, request: Request, product_id: int) -> Response:
+        CatalogService().deactivate_product(
+            actor=actor_of(request), product_id=product_id
+        )
+        return Response(status=204)

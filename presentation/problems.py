@@ -1,0 +1,210 @@
+"""RFC 9457 problem responses: the one place errors become HTTP answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from business.errors import (
+    AuthenticationFailed,
+    BusinessError,
+    Conflict,
+    NotFound,
+    PaymentDeclined,
+    PermissionDenied,
+    RuleViolation,
+    Unavailable,
+)
+from presentation.renderers import dumps
+
+logger = logging.getLogger("orderly.errors")
+
+PROBLEM_BASE = "https://orderly.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Most specific class first: the first match wins.
+_BUSINESS_STATUS: tuple[tuple[type[BusinessError], int], ...] = (
+    (RuleViolation, 400),
+    (AuthenticationFailed, 401),
+    (PaymentDeclined, 402),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Unavailable, 503),
+)
+_DRF_SLUG: dict[type[drf.APIException], str] = {
+    drf.ValidationError: "validation-error",
+    drf.ParseError: "validation-error",
+    drf.AuthenticationFailed: "not-authenticated",
+    drf.NotAuthenticated: "not-authenticated",
+    drf.PermissionDenied: "permission-denied",
+    drf.NotFound: "not-found",
+    drf.MethodNotAllowed: "method-not-allowed",
+    drf.NotAcceptable: "not-acceptable",
+    drf.UnsupportedMediaType: "unsupported-media-type",
+    drf.Throttled: "throttled",
+}
+_TITLES = {
+    400: "The request is invalid.",
+    401: "Authentication is required.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    406: "Not acceptable.",
+    413: "Request body too large.",
+    415: "Unsupported media type.",
+    429: "Too many requests.",
+    500: "Internal server error.",
+}
+
+
+def problem_body(
+    request: HttpRequest | None, *, status: int, slug: str, title: str, detail: str
+) -> dict[str, Any]:
+    """Build the body every error answer shares."""
+    return {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "request_id": getattr(request, "request_id", ""),
+    }
+
+
+def problem_http_response(request: HttpRequest, **fields: Any) -> HttpResponse:
+    """Return a plain Django problem response, for code that runs outside DRF."""
+    body = problem_body(request, **fields)
+    return HttpResponse(
+        dumps(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Turn any exception raised in a DRF view into a problem response."""
+    request = context.get("request")
+    if isinstance(exc, BusinessError):
+        return _business_problem(request, exc)
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return _response(request, 413, "payload-too-large", _TITLES[413], str(exc))
+    if isinstance(exc, drf.APIException):
+        return _drf_problem(request, exc, context.get("view"))
+    logger.exception(
+        "Unhandled error", extra={"request_id": getattr(request, "request_id", "")}
+    )
+    return _response(
+        request, 500, "server-error", _TITLES[500], "The error has been logged."
+    )
+
+
+def _business_problem(request: Any, exc: BusinessError) -> Response:
+    status = next(code for cls, code in _BUSINESS_STATUS if isinstance(exc, cls))
+    extra = dict(exc.extra)
+    if isinstance(exc, RuleViolation):
+        extra["errors"] = [
+            {"field": e.field, "code": e.code, "message": e.message} for e in exc.errors
+        ]
+    response = _response(request, status, exc.code, exc.title, exc.detail, extra)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _drf_problem(request: Any, exc: drf.APIException, view: Any) -> Response:
+    status = exc.status_code
+    slug = next(
+        (s for cls, s in _DRF_SLUG.items() if isinstance(exc, cls)), "server-error"
+    )
+    extra: dict[str, Any] = {}
+    if slug == "validation-error":
+        extra["errors"] = _field_errors(exc.detail, "")
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in extra["errors"])
+    else:
+        detail = str(exc.detail)
+    response = _response(
+        request,
+        status,
+        slug,
+        _TITLES.get(status, str(exc.default_detail)),
+        detail,
+        extra,
+    )
+    if getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = exc.auth_header
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(max(1, int(exc.wait)))
+    if isinstance(exc, drf.MethodNotAllowed) and view is not None:
+        response["Allow"] = ", ".join(view.allowed_methods)
+    return response
+
+
+def _field_errors(detail: Any, path: str) -> list[dict[str, str]]:
+    """Flatten DRF's nested error details into `{field, code, message}` items."""
+    if isinstance(detail, dict):
+        return [
+            error
+            for key, value in detail.items()
+            for error in _field_errors(value, _join(path, str(key)))
+        ]
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [error for item in detail for error in _field_errors(item, path)]
+        return [
+            error
+            for index, item in enumerate(detail)
+            for error in _field_errors(item, f"{path}[{index}]")
+        ]
+    code = getattr(detail, "code", None) or "invalid"
+    return [{"field": path or "body", "code": code, "message": str(detail)}]
+
+
+def _join(path: str, key: str) -> str:
+    if key in ("non_field_errors", "detail"):
+        return path
+    return f"{path}.{key}" if path else key
+
+
+def _response(
+    request: Any,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    body = problem_body(request, status=status, slug=slug, title=title, detail=detail)
+    body.update(extra or {})
+    return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def not_found_view(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    """Answer Django's 404s (unknown routes) with a problem."""
+    return problem_http_response(
+        request,
+        status=404,
+        slug="not-found",
+        title=_TITLES[404],
+        detail=f"No route matches {request.path}.",
+    )
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    """Answer Django's 500s with a problem that shows no internals."""
+    return problem_http_response(
+        request,
+        status=500,
+        slug="server-error",
+        title=_TITLES[500],
+        detail="The error has been logged.",
+    )

@@ -1,0 +1,37 @@
+"""JSON out, rendered by orjson because rendering is on every request's path."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from rest_framework import renderers
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    # Lazy translation strings and other str-like objects.
+    return str(value)
+
+
+def dumps(data: Any) -> bytes:
+    """Serialize to JSON bytes, UTC times with a `Z` suffix."""
+    return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
+
+
+class JSONRenderer(renderers.BaseRenderer):
+    """Render JSON with orjson."""
+
+    media_type = "application/json"
+    format = "json"
+    charset = None
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict | None = None,
+    ) -> bytes:
+        return b"" if data is None else dumps(data)

@@ -1,0 +1,1 @@
+"""Orderly's Django project: settings, URLs and the WSGI/ASGI entry points."""
