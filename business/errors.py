@@ -47,6 +47,11 @@ class Conflict(BusinessError):
     title = "The request conflicts with the current state."
 
 
+class Unprocessable(BusinessError):
+    code = "unprocessable"
+    title = "The request cannot be processed."
+
+
 class PaymentDeclined(BusinessError):
     code = "payment-declined"
     title = "The payment was declined."

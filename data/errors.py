@@ -15,3 +15,7 @@ class DuplicateError(DataError):
 
 class DatabaseUnavailable(DataError):
     """The database did not answer."""
+
+
+class OutOfStock(DataError):
+    """The database refused a stock change that would go below zero."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -20,6 +21,7 @@ from business.errors import (
     PermissionDenied,
     RuleViolation,
     Unavailable,
+    Unprocessable,
 )
 from presentation.renderers import dumps
 
@@ -36,6 +38,7 @@ _BUSINESS_STATUS: tuple[tuple[type[BusinessError], int], ...] = (
     (PermissionDenied, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (Unprocessable, 422),
     (Unavailable, 503),
 )
 _DRF_SLUG: dict[type[drf.APIException], str] = {
@@ -108,7 +111,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 def _business_problem(request: Any, exc: BusinessError) -> Response:
     status = next(code for cls, code in _BUSINESS_STATUS if isinstance(exc, cls))
-    extra = dict(exc.extra)
+    # Records (e.g. the stored payment of a decline) travel as plain objects.
+    extra = {
+        name: asdict(value) if is_dataclass(value) else value
+        for name, value in exc.extra.items()
+    }
     if isinstance(exc, RuleViolation):
         extra["errors"] = [
             {"field": e.field, "code": e.code, "message": e.message} for e in exc.errors

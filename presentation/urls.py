@@ -4,6 +4,8 @@ from django.urls import path, register_converter
 
 from presentation.accounts import views as accounts
 from presentation.catalog import views as catalog
+from presentation.orders import views as orders
+from presentation.payments import views as payments
 
 
 class IdConverter:
@@ -32,5 +34,33 @@ urlpatterns = [
         "products/<id:product_id>/",
         catalog.ProductDetailView.as_view(),
         name="product-detail",
+    ),
+    path("orders/", orders.OrderListView.as_view(), name="order-list"),
+    path(
+        "orders/<id:order_id>/", orders.OrderDetailView.as_view(), name="order-detail"
+    ),
+    path(
+        "orders/<id:order_id>/events/",
+        orders.OrderEventsView.as_view(),
+        name="order-events",
+    ),
+    path(
+        "orders/<id:order_id>/cancel/",
+        orders.OrderCancelView.as_view(),
+        name="order-cancel",
+    ),
+    path(
+        "orders/<id:order_id>/ship/", orders.OrderShipView.as_view(), name="order-ship"
+    ),
+    path(
+        "orders/<id:order_id>/deliver/",
+        orders.OrderDeliverView.as_view(),
+        name="order-deliver",
+    ),
+    path("payments/", payments.PaymentListView.as_view(), name="payment-list"),
+    path(
+        "payments/<id:payment_id>/",
+        payments.PaymentDetailView.as_view(),
+        name="payment-detail",
     ),
 ]

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "data.accounts",
     "data.catalog",
+    "data.orders",
+    "data.payments",
+    "data.idempotency",
     "presentation",
 ]
 

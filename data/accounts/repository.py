@@ -28,6 +28,14 @@ def _to_record(user) -> UserRecord:
     )
 
 
+def _duplicated_field(exc: IntegrityError) -> str:
+    # Judge by the index's name: the message also quotes the value, which may be
+    # a username such as "email".
+    diag = getattr(exc.__cause__, "diag", None)
+    where = getattr(diag, "constraint_name", None) or str(exc).splitlines()[0]
+    return "email" if "email" in where else "username"
+
+
 class UserRepository:
     """Find, add and authenticate users."""
 
@@ -55,8 +63,7 @@ class UserRepository:
             user.save(force_insert=True)
         except IntegrityError as exc:
             # The case-insensitive unique indexes win races the checks above lose.
-            field = "email" if "email" in str(exc) else "username"
-            raise DuplicateError(field) from exc
+            raise DuplicateError(_duplicated_field(exc)) from exc
         return _to_record(user)
 
     def authenticate(self, *, username: str, password: str) -> UserRecord | None:

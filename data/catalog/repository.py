@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from data.catalog.models import Product
-from data.errors import DuplicateError
+from data.errors import DuplicateError, OutOfStock
 from data.records import Page, PageRequest
 
 
@@ -51,6 +51,13 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     "-price": ("-price", "id"),
     "name": ("name", "id"),
 }
+
+
+def _is_duplicate(exc: IntegrityError) -> bool:
+    # Only a unique index means "sku taken"; a CHECK violation (negative stock) is
+    # a different failure and must not be reported as a duplicate.
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate == "23505" or "UNIQUE constraint" in str(exc)
 
 
 def _to_record(row: tuple[Any, ...]) -> ProductRecord:
@@ -96,6 +103,8 @@ class ProductRepository:
         try:
             product = Product.objects.create(created_at=now, updated_at=now, **fields)
         except IntegrityError as exc:
+            if not _is_duplicate(exc):
+                raise
             raise DuplicateError("sku") from exc
         return self._record_of(product)
 
@@ -106,8 +115,38 @@ class ProductRepository:
                 updated_at=timezone.now(), **changes
             )
         except IntegrityError as exc:
+            if not _is_duplicate(exc):
+                raise
             raise DuplicateError("sku") from exc
         return self.find(product_id) if updated else None
+
+    def lock_many(self, product_ids: list[int]) -> dict[int, ProductRecord]:
+        """Return these products by id, their rows locked until the transaction ends.
+
+        Rows are locked in primary-key order, so two orders that share products
+        wait for each other instead of deadlocking.
+        """
+        rows = (
+            Product.objects.select_for_update()
+            .filter(pk__in=product_ids)
+            .order_by("pk")
+            .values_list(*_FIELDS)
+        )
+        return {row[0]: _to_record(row) for row in rows}
+
+    def add_stock(self, deltas: dict[int, int]) -> None:
+        """Add a (possibly negative) amount to the stock of each product, at once."""
+        if not deltas:
+            return
+        try:
+            Product.objects.filter(pk__in=deltas).update(
+                stock=F("stock")
+                + Case(*(When(pk=pk, then=Value(d)) for pk, d in deltas.items())),
+                updated_at=timezone.now(),
+            )
+        except IntegrityError as exc:
+            # CHECK (stock >= 0): the database refused to oversell.
+            raise OutOfStock() from exc
 
     def sku_taken(self, sku: str, *, exclude_id: int | None = None) -> bool:
         """Return whether another product has this sku."""

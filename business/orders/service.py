@@ -1,0 +1,241 @@
+"""Order use cases: place, read, cancel, ship, deliver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from business import config
+from business.actor import Actor
+from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
+from business.orders.audit import record_event
+from business.orders.rules import (
+    MAX_ITEMS,
+    MAX_QUANTITY,
+    STATUSES,
+    InsufficientStock,
+    transition_event,
+)
+from business.pagination import page_request, require_page
+from data.catalog.repository import ProductRecord, ProductRepository
+from data.errors import OutOfStock
+from data.orders.events import EventRecord, EventRepository
+from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
+from data.payments.gateway import PaymentGateway, default_gateway
+from data.payments.repository import PaymentRepository
+from data.records import Page
+from data.unit_of_work import DjangoUnitOfWork
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewLine:
+    """One line a customer asks for."""
+
+    product_id: int
+    quantity: int
+
+
+class OrderService:
+    """Everything that happens to an order, from any door (API, admin, commands)."""
+
+    def __init__(
+        self,
+        *,
+        orders: OrderRepository | None = None,
+        products: ProductRepository | None = None,
+        events: EventRepository | None = None,
+        payments: PaymentRepository | None = None,
+        gateway: PaymentGateway | None = None,
+        uow: DjangoUnitOfWork | None = None,
+    ) -> None:
+        self._orders = orders or OrderRepository()
+        self._products = products or ProductRepository()
+        self._events = events or EventRepository()
+        self._payments = payments or PaymentRepository()
+        self._gateway = gateway or default_gateway()
+        self._uow = uow or DjangoUnitOfWork()
+
+    def place_order(self, *, actor: Actor, lines: list[NewLine]) -> OrderRecord:
+        """Place an order and reserve stock for every line, or for none."""
+        if actor.user_id is None:
+            raise PermissionDenied("Only customers place orders.")
+        _check_lines(lines)
+        with self._uow:
+            products = self._products.lock_many(
+                sorted(line.product_id for line in lines)
+            )
+            priced = _price_lines(lines, products)
+            try:
+                self._products.add_stock(
+                    {line.product_id: -line.quantity for line in lines}
+                )
+            except OutOfStock:  # pragma: no cover - the checks above come first
+                raise InsufficientStock("Stock ran out.") from None
+            order = self._orders.add(
+                customer_id=actor.user_id, currency=config.currency(), lines=priced
+            )
+            self._record(actor, order, "order.created", _created_data(order))
+        return order
+
+    def list_orders(
+        self, *, actor: Actor, status: str | None, page: int, page_size: int
+    ) -> Page[OrderRecord]:
+        """Return one page of orders, newest first: the caller's, or all for staff."""
+        if status is not None and status not in STATUSES:
+            raise RuleViolation.single("status", "invalid", "Unknown status.")
+        result = self._orders.list_orders(
+            customer_id=None if actor.is_staff else actor.user_id,
+            status=status,
+            page=page_request(page, page_size),
+        )
+        return require_page(result)
+
+    def get_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
+        """Return one order the caller may see."""
+        return _visible(actor, self._orders.find(order_id), order_id)
+
+    def list_events(self, *, actor: Actor, order_id: int) -> list[EventRecord]:
+        """Return an order's audit trail, oldest first."""
+        _visible(actor, self._orders.find(order_id), order_id)
+        return self._events.list_for_order(order_id)
+
+    def cancel_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
+        """Cancel an order: restore its stock and refund a succeeded payment."""
+        with self._uow:
+            order = _visible(actor, self._orders.lock(order_id), order_id)
+            return self._cancel_locked(actor, order)
+
+    def ship_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
+        """Mark a paid order shipped (staff)."""
+        return self._staff_move(actor, order_id, "shipped")
+
+    def deliver_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
+        """Mark a shipped order delivered (staff)."""
+        return self._staff_move(actor, order_id, "delivered")
+
+    def _staff_move(self, actor: Actor, order_id: int, target: str) -> OrderRecord:
+        if not actor.is_staff:
+            raise PermissionDenied("Only staff may do this.")
+        with self._uow:
+            order = _visible(actor, self._orders.lock(order_id), order_id)
+            return self._move(actor, order, target, {"from": order.status})
+
+    def _cancel_locked(self, actor: Actor, order: OrderRecord) -> OrderRecord:
+        transition_event(order.status, "cancelled")
+        # Products are locked in id order, as place_order does: no deadlock.
+        ids = sorted(line.product_id for line in order.items)
+        self._products.lock_many(ids)
+        self._products.add_stock(
+            {line.product_id: line.quantity for line in order.items}
+        )
+        cancelled = self._move(actor, order, "cancelled", {"from": order.status})
+        paid = self._payments.find_succeeded(order.id)
+        if paid is not None:
+            payment, reference = paid
+            self._gateway.refund(
+                reference=reference, amount=payment.amount, currency=payment.currency
+            )
+            self._payments.mark_refunded(payment)
+            self._record(
+                actor,
+                order,
+                "payment.refunded",
+                {"payment_id": payment.id, "amount": str(payment.amount)},
+            )
+        return cancelled
+
+    def _move(
+        self, actor: Actor, order: OrderRecord, target: str, data: dict
+    ) -> OrderRecord:
+        event = transition_event(order.status, target)
+        moved = self._orders.update_status(order, target)
+        self._record(actor, order, event, data)
+        return moved
+
+    def _record(self, actor: Actor, order: OrderRecord, type: str, data: dict) -> None:
+        record_event(self._events, actor, order.id, type, data)
+
+
+def _visible(actor: Actor, order: OrderRecord | None, order_id: int) -> OrderRecord:
+    """Return the order if the caller may see it; others' orders do not exist."""
+    if order is None or not (actor.is_staff or order.customer_id == actor.user_id):
+        raise NotFound(f"Order {order_id} does not exist.")
+    return order
+
+
+def _check_lines(lines: list[NewLine]) -> None:
+    errors: list[FieldError] = []
+    if not 1 <= len(lines) <= MAX_ITEMS:
+        errors.append(FieldError("items", "invalid", f"Order 1 to {MAX_ITEMS} items."))
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"items[{index}].quantity",
+                    "out_of_range",
+                    f"Use 1 to {MAX_QUANTITY}.",
+                )
+            )
+        if line.product_id in seen:
+            errors.append(
+                FieldError(
+                    f"items[{index}].product_id",
+                    "duplicate",
+                    "This product is already in the order.",
+                )
+            )
+        seen.add(line.product_id)
+    if errors:
+        raise RuleViolation(errors)
+
+
+def _price_lines(
+    lines: list[NewLine], products: dict[int, ProductRecord]
+) -> list[OrderLineRecord]:
+    """Copy today's prices onto the lines; check every line before taking any."""
+    unknown = [
+        FieldError(f"items[{i}].product_id", "invalid", "No such active product.")
+        for i, line in enumerate(lines)
+        if line.product_id not in products or not products[line.product_id].is_active
+    ]
+    if unknown:
+        raise RuleViolation(unknown)
+    short = [
+        {
+            "product_id": line.product_id,
+            "sku": products[line.product_id].sku,
+            "requested": line.quantity,
+            "available": products[line.product_id].stock,
+        }
+        for line in lines
+        if products[line.product_id].stock < line.quantity
+    ]
+    if short:
+        names = ", ".join(f"{s['sku']} (product {s['product_id']})" for s in short)
+        raise InsufficientStock(f"Not enough stock of {names}.", products=short)
+    return [
+        OrderLineRecord(
+            product_id=line.product_id,
+            sku=products[line.product_id].sku,
+            name=products[line.product_id].name,
+            unit_price=products[line.product_id].price,
+            quantity=line.quantity,
+            line_total=products[line.product_id].price * line.quantity,
+        )
+        for line in lines
+    ]
+
+
+def _created_data(order: OrderRecord) -> dict:
+    return {
+        "total": str(order.total),
+        "currency": order.currency,
+        "items": [
+            {
+                "product_id": line.product_id,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+            }
+            for line in order.items
+        ],
+    }

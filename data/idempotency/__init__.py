@@ -1,0 +1,1 @@
+"""Idempotency keys: the first answer to a keyed request, kept for replays."""

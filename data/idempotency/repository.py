@@ -1,0 +1,72 @@
+"""Idempotency keys: claimed by the first request, finished with its answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from data.idempotency.models import IdempotencyKey
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredKey:
+    """A key as found: its request's fingerprint and, once finished, its answer."""
+
+    id: int
+    fingerprint: str
+    locked_at: datetime
+    response_status: int | None
+    response_body: str
+    response_content_type: str
+
+
+_FIELDS = tuple(StoredKey.__slots__)
+
+
+class IdempotencyRepository:
+    """Claim, finish, release and purge idempotency keys."""
+
+    def claim(
+        self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
+    ) -> tuple[bool, StoredKey]:
+        """Insert the key if it is new; return (claimed, the key as stored)."""
+        scope = {"user_id": user_id, "method": method, "path": path, "key": key}
+        try:
+            # A savepoint, so a lost race leaves the caller's transaction usable.
+            with transaction.atomic():
+                row = IdempotencyKey.objects.create(fingerprint=fingerprint, **scope)
+            return True, StoredKey(**{name: getattr(row, name) for name in _FIELDS})
+        except IntegrityError:
+            found = (
+                IdempotencyKey.objects.select_for_update()
+                .filter(**scope)
+                .values_list(*_FIELDS)
+                .get()
+            )
+            return False, StoredKey(**dict(zip(_FIELDS, found, strict=True)))
+
+    def take_over(self, key_id: int, *, fingerprint: str) -> None:
+        """Claim an abandoned key for a new attempt."""
+        IdempotencyKey.objects.filter(pk=key_id).update(
+            fingerprint=fingerprint, locked_at=timezone.now()
+        )
+
+    def finish(self, key_id: int, *, status: int, body: str, content_type: str) -> None:
+        """Store the answer of the request that holds the key."""
+        IdempotencyKey.objects.filter(pk=key_id).update(
+            response_status=status,
+            response_body=body,
+            response_content_type=content_type,
+        )
+
+    def release(self, key_id: int) -> None:
+        """Forget a key whose request must be retryable (invalid input, errors)."""
+        IdempotencyKey.objects.filter(pk=key_id, response_status=None).delete()
+
+    def purge(self, *, before: datetime) -> int:
+        """Delete keys created before `before`; return how many."""
+        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=before).delete()
+        return deleted

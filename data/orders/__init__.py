@@ -1,0 +1,1 @@
+"""Orders data: orders, their lines and their audit trail (the event outbox)."""

@@ -1,0 +1,63 @@
+"""The orders' audit trail: events are added and read, never changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from data.orders.models import OrderEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventRecord:
+    """One entry of an order's audit trail."""
+
+    id: int
+    order_id: int
+    type: str
+    data: dict[str, Any]
+    actor_id: int | None
+    source: str
+    request_id: str
+    created_at: datetime
+
+
+_FIELDS = tuple(EventRecord.__slots__)
+
+
+class EventRepository:
+    """Append events to orders' trails and read them back."""
+
+    def add(
+        self,
+        *,
+        order_id: int,
+        type: str,
+        data: dict[str, Any],
+        actor_id: int | None,
+        source: str,
+        request_id: str,
+    ) -> EventRecord:
+        """Append one event."""
+        event = OrderEvent.objects.create(
+            order_id=order_id,
+            type=type,
+            data=data,
+            actor_id=actor_id,
+            source=source,
+            request_id=request_id,
+            created_at=timezone.now(),
+        )
+        return EventRecord(**{name: getattr(event, name) for name in _FIELDS})
+
+    def list_for_order(self, order_id: int) -> list[EventRecord]:
+        """Return an order's events, oldest first."""
+        rows = (
+            OrderEvent.objects.filter(order_id=order_id)
+            .order_by("id")
+            .values_list(*_FIELDS)
+        )
+        return [EventRecord(**dict(zip(_FIELDS, row, strict=True))) for row in rows]

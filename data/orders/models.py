@@ -1,0 +1,82 @@
+"""The orders' tables."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+STATUSES = ["created", "paid", "shipped", "delivered", "cancelled"]
+SOURCES = ["api", "admin", "command"]
+
+
+class Order(models.Model):
+    """A customer's order; its lines hold copies of the prices paid."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=[(s, s) for s in STATUSES], default="created"
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["customer", "-created_at", "-id"], name="orders_order_customer"
+            ),
+            models.Index(fields=["-created_at", "-id"], name="orders_order_newest"),
+            models.Index(fields=["status", "created_at"], name="orders_order_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk} ({self.status})"
+
+
+class OrderLine(models.Model):
+    """One product of an order, with the price it had when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+"
+    )
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+    quantity = models.IntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "product"], name="orders_line_product_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=1000),
+                name="orders_line_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's audit trail; written once, never changed."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=[(s, s) for s in SOURCES])
+    request_id = models.CharField(max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["order", "id"], name="orders_event_order")]
+
+    def __str__(self) -> str:
+        return f"{self.type} of order {self.order_id}"

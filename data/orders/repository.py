@@ -1,0 +1,150 @@
+"""Orders and their lines, read and written as frozen records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Window
+from django.utils import timezone
+
+from data.orders.models import Order, OrderLine
+from data.records import Page, PageRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLineRecord:
+    """One line of an order."""
+
+    product_id: int
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRecord:
+    """An order as the layers above see one."""
+
+    id: int
+    customer_id: int
+    status: str
+    items: tuple[OrderLineRecord, ...]
+    total: Decimal
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+
+
+_ORDER_FIELDS = (
+    "id",
+    "customer_id",
+    "status",
+    "total",
+    "currency",
+    "created_at",
+    "updated_at",
+)
+_LINE_FIELDS = tuple(OrderLineRecord.__slots__)
+
+
+class OrderRepository:
+    """Add, find, lock, list orders and move them between statuses."""
+
+    def add(
+        self, *, customer_id: int, currency: str, lines: list[OrderLineRecord]
+    ) -> OrderRecord:
+        """Insert an order and all its lines (one bulk insert)."""
+        now = timezone.now()
+        total = sum((line.line_total for line in lines), Decimal("0.00"))
+        order = Order.objects.create(
+            customer_id=customer_id,
+            currency=currency,
+            total=total,
+            created_at=now,
+            updated_at=now,
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(order_id=order.pk, **_line_columns(line)) for line in lines
+        )
+        return OrderRecord(
+            id=order.pk,
+            customer_id=customer_id,
+            status=order.status,
+            items=tuple(lines),
+            total=total,
+            currency=currency,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def find(self, order_id: int) -> OrderRecord | None:
+        """Return the order with this id, or None."""
+        rows = Order.objects.filter(pk=order_id).values_list(*_ORDER_FIELDS)
+        return next(iter(_with_lines(list(rows))), None)
+
+    def lock(self, order_id: int) -> OrderRecord | None:
+        """Return the order, its row locked until the transaction ends, or None."""
+        rows = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id)
+            .values_list(*_ORDER_FIELDS)
+        )
+        return next(iter(_with_lines(list(rows))), None)
+
+    def list_orders(
+        self, *, customer_id: int | None, status: str | None, page: PageRequest
+    ) -> Page[OrderRecord]:
+        """Return one page of orders, newest first; one customer's, or everyone's."""
+        qs = Order.objects.all()
+        if customer_id is not None:
+            qs = qs.filter(customer_id=customer_id)
+        if status is not None:
+            qs = qs.filter(status=status)
+        # The total rides along each row: one query for the page and its count.
+        rows = list(
+            qs.annotate(_total_count=Window(Count("pk")))
+            .order_by("-created_at", "-id")
+            .values_list(*_ORDER_FIELDS, "_total_count")[
+                page.offset : page.offset + page.size
+            ]
+        )
+        total = rows[0][-1] if rows else (qs.count() if page.number > 1 else 0)
+        items = tuple(_with_lines([row[:-1] for row in rows]))
+        return Page(items=items, total=total, number=page.number, size=page.size)
+
+    def update_status(self, order: OrderRecord, status: str) -> OrderRecord:
+        """Set the status of an order (locked by the caller); return it changed."""
+        now = timezone.now()
+        Order.objects.filter(pk=order.id).update(status=status, updated_at=now)
+        return replace(order, status=status, updated_at=now)
+
+
+def _line_columns(line: OrderLineRecord) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in _LINE_FIELDS}
+
+
+def _with_lines(rows: list[tuple]) -> list[OrderRecord]:
+    """Build order records, loading the lines of all of them in one query."""
+    if not rows:
+        return []
+    lines: dict[int, list[OrderLineRecord]] = defaultdict(list)
+    for order_id, *values in (
+        OrderLine.objects.filter(order_id__in=[row[0] for row in rows])
+        .order_by("order_id", "id")
+        .values_list("order_id", *_LINE_FIELDS)
+    ):
+        lines[order_id].append(
+            OrderLineRecord(**dict(zip(_LINE_FIELDS, values, strict=True)))
+        )
+    return [
+        OrderRecord(
+            items=tuple(lines[row[0]]), **dict(zip(_ORDER_FIELDS, row, strict=True))
+        )
+        for row in rows
+    ]

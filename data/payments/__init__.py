@@ -1,0 +1,1 @@
+"""Payments data: stored payments and the payment gateway adapters."""

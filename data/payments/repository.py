@@ -1,0 +1,111 @@
+"""Payments, read and written as frozen records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from data.errors import DuplicateError
+from data.payments.models import Payment
+from data.records import Page, PageRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentRecord:
+    """A payment as the layers above see one."""
+
+    id: int
+    order_id: int
+    amount: Decimal
+    currency: str
+    status: str
+    failure_reason: str
+    created_at: datetime
+
+
+_FIELDS = tuple(PaymentRecord.__slots__)
+
+
+def _to_record(row: tuple) -> PaymentRecord:
+    return PaymentRecord(**dict(zip(_FIELDS, row, strict=True)))
+
+
+class PaymentRepository:
+    """Add, find and list payments."""
+
+    def add(
+        self,
+        *,
+        order_id: int,
+        amount: Decimal,
+        currency: str,
+        status: str,
+        failure_reason: str = "",
+        gateway_reference: str = "",
+    ) -> PaymentRecord:
+        """Store one payment attempt."""
+        now = timezone.now()
+        try:
+            payment = Payment.objects.create(
+                order_id=order_id,
+                amount=amount,
+                currency=currency,
+                status=status,
+                failure_reason=failure_reason,
+                gateway_reference=gateway_reference,
+                created_at=now,
+                updated_at=now,
+            )
+        except IntegrityError as exc:
+            # The partial unique index: this order already has a succeeded payment.
+            raise DuplicateError("order_id") from exc
+        return PaymentRecord(
+            id=payment.pk,
+            order_id=order_id,
+            amount=amount,
+            currency=currency,
+            status=status,
+            failure_reason=failure_reason,
+            created_at=now,
+        )
+
+    def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None:
+        """Return the payment and the id of the customer it is from, or None."""
+        row = (
+            Payment.objects.filter(pk=payment_id)
+            .values_list(*_FIELDS, "order__customer_id")
+            .first()
+        )
+        return (_to_record(row[:-1]), row[-1]) if row else None
+
+    def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
+        """Return an order's succeeded payment and its gateway reference, or None."""
+        row = (
+            Payment.objects.filter(order_id=order_id, status="succeeded")
+            .values_list(*_FIELDS, "gateway_reference")
+            .first()
+        )
+        return (_to_record(row[:-1]), row[-1]) if row else None
+
+    def list_payments(
+        self, *, customer_id: int | None, page: PageRequest
+    ) -> Page[PaymentRecord]:
+        """Return one page of payments, newest first; one customer's or everyone's."""
+        qs = Payment.objects.all()
+        if customer_id is not None:
+            qs = qs.filter(order__customer_id=customer_id)
+        total = qs.count()
+        rows = qs.order_by("-created_at", "-id").values_list(*_FIELDS)
+        items = tuple(map(_to_record, rows[page.offset : page.offset + page.size]))
+        return Page(items=items, total=total, number=page.number, size=page.size)
+
+    def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
+        """Record that a succeeded payment was refunded."""
+        Payment.objects.filter(pk=payment.id).update(
+            status="refunded", updated_at=timezone.now()
+        )
+        return replace(payment, status="refunded")

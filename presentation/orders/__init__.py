@@ -1,0 +1,1 @@
+"""Order endpoints and admin."""

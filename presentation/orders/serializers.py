@@ -1,0 +1,64 @@
+"""Order input and output shapes."""
+
+from rest_framework import serializers
+
+from business.orders import STATUSES
+from business.orders.rules import MAX_ITEMS, MAX_QUANTITY
+from presentation.pagination import PageQuery
+from presentation.schema import StrictInput, page_serializer
+
+
+def _money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class OrderLineInput(StrictInput):
+    product_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateInput(StrictInput):
+    items = serializers.ListField(
+        child=OrderLineInput(),
+        min_length=1,
+        max_length=MAX_ITEMS,
+        help_text=f"1-{MAX_ITEMS} lines, each product at most once.",
+    )
+
+
+class OrderItemOutput(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    unit_price = _money()
+    quantity = serializers.IntegerField()
+    line_total = _money()
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    items = OrderItemOutput(many=True)
+    total = _money()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+OrderPage = page_serializer(OrderOutput, "OrderPage")
+
+
+class OrderListQuery(PageQuery):
+    status = serializers.ChoiceField(choices=STATUSES, required=False, default=None)
+
+
+class OrderEventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_id = serializers.IntegerField()
+    type = serializers.CharField()
+    data = serializers.DictField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    source = serializers.ChoiceField(choices=["api", "admin", "command"])
+    request_id = serializers.CharField()
+    created_at = serializers.DateTimeField()

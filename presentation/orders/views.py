@@ -1,0 +1,123 @@
+"""Order endpoints: thin views over OrderService."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from business.orders import NewLine, OrderService
+from presentation.actor import actor_of
+from presentation.idempotency import IDEMPOTENCY_KEY, idempotent
+from presentation.orders.serializers import (
+    OrderCreateInput,
+    OrderEventOutput,
+    OrderListQuery,
+    OrderOutput,
+    OrderPage,
+)
+from presentation.pagination import page_body
+from presentation.permissions import IsStaff
+from presentation.schema import problems, validated
+
+TAGS = ["orders"]
+
+
+class OrderListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="list_orders",
+        summary="List orders, newest first",
+        description="Customers see their own orders; staff see all.",
+        tags=TAGS,
+        parameters=[OrderListQuery],
+        responses={200: OrderPage, **problems(400, 401, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        query = validated(OrderListQuery, request.query_params.dict())
+        page = OrderService().list_orders(actor=actor_of(request), **query)
+        return Response(
+            page_body(request, page, OrderOutput(page.items, many=True).data)
+        )
+
+    @extend_schema(
+        operation_id="place_order",
+        summary="Place an order",
+        description="Reserves stock for every line, or for none (409).",
+        tags=TAGS,
+        request=OrderCreateInput,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: OrderOutput, **problems(400, 401, 409, 413, 422)},
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        items = validated(OrderCreateInput, request.data)["items"]
+        order = OrderService().place_order(
+            actor=actor_of(request), lines=[NewLine(**item) for item in items]
+        )
+        return Response(OrderOutput(order).data, status=201)
+
+
+class OrderDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="get_order",
+        summary="Get an order",
+        tags=TAGS,
+        responses={200: OrderOutput, **problems(401, 404)},
+    )
+    def get(self, request: Request, order_id: int) -> Response:
+        order = OrderService().get_order(actor=actor_of(request), order_id=order_id)
+        return Response(OrderOutput(order).data)
+
+
+class OrderEventsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="list_order_events",
+        summary="List an order's audit trail, oldest first",
+        tags=TAGS,
+        responses={200: OrderEventOutput(many=True), **problems(401, 404)},
+    )
+    def get(self, request: Request, order_id: int) -> Response:
+        events = OrderService().list_events(actor=actor_of(request), order_id=order_id)
+        return Response(OrderEventOutput(events, many=True).data)
+
+
+def _move_view(action: str, summary: str, staff_only: bool) -> type[APIView]:
+    """Build the view of one status change: POST, no body, the updated order back."""
+
+    class MoveView(APIView):
+        permission_classes = (
+            [IsAuthenticated, IsStaff] if staff_only else [IsAuthenticated]
+        )
+
+        @extend_schema(
+            operation_id=f"{action}_order",
+            summary=summary,
+            tags=TAGS,
+            request=None,
+            responses={200: OrderOutput, **problems(401, 403, 404, 409)},
+        )
+        def post(self, request: Request, order_id: int) -> Response:
+            move = getattr(OrderService(), f"{action}_order")
+            return Response(
+                OrderOutput(move(actor=actor_of(request), order_id=order_id)).data
+            )
+
+    MoveView.__name__ = MoveView.__qualname__ = f"Order{action.title()}View"
+    return MoveView
+
+
+OrderCancelView = _move_view(
+    "cancel", "Cancel an order (restores stock, refunds a payment)", staff_only=False
+)
+OrderShipView = _move_view("ship", "Mark a paid order shipped (staff)", staff_only=True)
+OrderDeliverView = _move_view(
+    "deliver", "Mark a shipped order delivered (staff)", staff_only=True
+)

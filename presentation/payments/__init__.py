@@ -1,0 +1,1 @@
+"""Payment endpoints and admin."""

@@ -1,0 +1,40 @@
+"""Payment input and output shapes."""
+
+from rest_framework import serializers
+
+from presentation.schema import StrictInput, page_serializer
+
+
+class PaymentCreateInput(StrictInput):
+    order_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Must equal the order total."
+    )
+    payment_token = serializers.CharField(
+        max_length=255,
+        help_text="Sandbox: `tok_visa` succeeds, `tok_chargeDeclined` is declined.",
+    )
+
+
+class PaymentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_id = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    status = serializers.ChoiceField(choices=["succeeded", "failed", "refunded"])
+    failure_reason = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+PaymentPage = page_serializer(PaymentOutput, "PaymentPage")
+
+
+class PaymentDeclinedOutput(serializers.Serializer):
+    """A 402 problem that also carries the stored, failed payment."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    request_id = serializers.CharField()
+    payment = PaymentOutput()
