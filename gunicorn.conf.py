@@ -10,5 +10,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 # Query strings up to 6 KiB must reach the application (api.md): the maximum.
 limit_request_line = 8190
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Empty: no access log (benchmarks; logs come from the application itself).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+# The control socket is shared by every gunicorn of the user: instances must not
+# interfere (several run side by side in tests and benchmarks).
+control_socket_disable = True

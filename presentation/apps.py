@@ -10,3 +10,5 @@ class PresentationConfig(AppConfig):
     def ready(self) -> None:
         # Admin registrations live beside each feature's views.
         from presentation.catalog import admin as _catalog  # noqa: F401
+        from presentation.orders import admin as _orders  # noqa: F401
+        from presentation.payments import admin as _payments  # noqa: F401

@@ -1,11 +1,35 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_safe
 
 from business.errors import Unavailable
 from business.health import HealthService
 from presentation.problems import problem_http_response
+
+View = Callable[[HttpRequest], HttpResponse]
+
+
+def require_safe(view: View) -> View:
+    """Answer methods other than GET and HEAD with a 405 problem, not Django's HTML."""
+
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        if request.method in ("GET", "HEAD"):
+            return view(request)
+        response = problem_http_response(
+            request,
+            status=405,
+            slug="method-not-allowed",
+            title="Method not allowed.",
+            detail=f'Method "{request.method}" not allowed.',
+        )
+        response["Allow"] = "GET, HEAD"
+        return response
+
+    return checked
 
 
 @require_safe

@@ -101,8 +101,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _response(request, 413, "payload-too-large", _TITLES[413], str(exc))
     if isinstance(exc, drf.APIException):
         return _drf_problem(request, exc, context.get("view"))
+    request_id = getattr(request, "request_id", "")
+    # The id goes in the message too, so the plain log format shows it.
     logger.exception(
-        "Unhandled error", extra={"request_id": getattr(request, "request_id", "")}
+        "Unhandled error, request_id=%s", request_id, extra={"request_id": request_id}
     )
     return _response(
         request, 500, "server-error", _TITLES[500], "The error has been logged."
@@ -135,6 +137,9 @@ def _drf_problem(request: Any, exc: drf.APIException, view: Any) -> Response:
     if slug == "validation-error":
         extra["errors"] = _field_errors(exc.detail, "")
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in extra["errors"])
+    elif isinstance(exc.detail, dict):
+        # simplejwt's InvalidToken nests its sentence under "detail".
+        detail = str(exc.detail.get("detail") or exc.default_detail)
     else:
         detail = str(exc.detail)
     response = _response(
@@ -160,7 +165,7 @@ def _field_errors(detail: Any, path: str) -> list[dict[str, str]]:
         return [
             error
             for key, value in detail.items()
-            for error in _field_errors(value, _join(path, str(key)))
+            for error in _field_errors(value, _join(path, key))
         ]
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
@@ -174,7 +179,11 @@ def _field_errors(detail: Any, path: str) -> list[dict[str, str]]:
     return [{"field": path or "body", "code": code, "message": str(detail)}]
 
 
-def _join(path: str, key: str) -> str:
+def _join(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        # A ListField reports its children's errors by index: `items[0].quantity`.
+        return f"{path}[{key}]"
+    key = str(key)
     if key in ("non_field_errors", "detail"):
         return path
     return f"{path}.{key}" if path else key

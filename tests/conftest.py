@@ -30,7 +30,9 @@ def api() -> APIClient:
 def client_for(user) -> APIClient:
     """Return an API client that sends a real JWT of `user`."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}"
+    )
     return client
 
 

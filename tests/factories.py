@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from data.catalog.models import Product
@@ -28,3 +29,52 @@ class ProductFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Product {n}")
     price = Decimal("10.00")
     stock = 100
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order; `OrderFactory(lines=3)` adds three lines of new products."""
+
+    class Meta:
+        model = "orders.Order"
+        skip_postgeneration_save = True
+
+    customer = factory.SubFactory(UserFactory)
+    status = "created"
+    total = Decimal("0.00")
+    currency = factory.LazyFunction(lambda: settings.CURRENCY)
+
+    @factory.post_generation
+    def lines(order, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        made = [OrderLineFactory(order=order, **kwargs) for _ in range(extracted)]
+        order.total = sum((line.line_total for line in made), Decimal("0.00"))
+        order.save(update_fields=["total"])
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    """One line of an order, its price copied from its product."""
+
+    class Meta:
+        model = "orders.OrderLine"
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.LazyAttribute(lambda line: line.product.sku)
+    name = factory.LazyAttribute(lambda line: line.product.name)
+    unit_price = factory.LazyAttribute(lambda line: Decimal(line.product.price))
+    quantity = 1
+    line_total = factory.LazyAttribute(lambda line: line.unit_price * line.quantity)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment of an order's total, succeeded unless told otherwise."""
+
+    class Meta:
+        model = "payments.Payment"
+
+    order = factory.SubFactory(OrderFactory, status="paid")
+    amount = factory.LazyAttribute(lambda payment: payment.order.total)
+    currency = factory.LazyAttribute(lambda payment: payment.order.currency)
+    status = "succeeded"
+    gateway_reference = factory.Sequence(lambda n: f"sb_test_{n}")

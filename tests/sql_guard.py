@@ -15,6 +15,8 @@ FRAMEWORK_ALLOW_LIST = (
     ("django/contrib/auth/__init__.py", "get_user"),
     ("django/contrib/sessions/backends/db.py", "load"),
 )
+# Django admin is bound to models: its own queries (changelists, inlines) are allowed.
+ADMIN_PACKAGE = "/django/contrib/admin/"
 
 
 class SqlOriginGuard:
@@ -34,6 +36,8 @@ def offending_frame(frame) -> str | None:
     """Return `file:line` of the innermost project frame if it may not run SQL."""
     while frame is not None:
         filename = frame.f_code.co_filename
+        if ADMIN_PACKAGE in filename:
+            return None
         if any(
             filename.endswith(suffix) and frame.f_code.co_name == function
             for suffix, function in FRAMEWORK_ALLOW_LIST

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 
 from business.actor import Actor
-from business.errors import AuthenticationFailed, FieldError, NotFound, RuleViolation
+from business.errors import (
+    AuthenticationFailed,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 from data.accounts.repository import PasswordPolicy, UserRecord, UserRepository
 from data.errors import DuplicateError
 from data.unit_of_work import DjangoUnitOfWork
@@ -41,6 +47,39 @@ class AccountService:
                 )
             except DuplicateError as exc:
                 raise RuleViolation([_taken(exc.field)]) from exc
+
+    def ensure_user(
+        self,
+        *,
+        actor: Actor,
+        username: str,
+        email: str,
+        password: str,
+        is_staff: bool = False,
+    ) -> tuple[UserRecord, bool]:
+        """Return the user with this username, creating it if needed; say if created.
+
+        An existing user is left as it is, password included.
+        """
+        if is_staff and not actor.is_staff:
+            raise PermissionDenied("Only staff may create staff accounts.")
+        existing = self._users.find_by_username(username)
+        if existing is not None:
+            return existing, False
+        errors = self._registration_errors(username, email, password)
+        if errors:
+            raise RuleViolation(errors)
+        with self._uow:
+            try:
+                user = self._users.add(
+                    username=username,
+                    email=email,
+                    password=password,
+                    is_staff=is_staff,
+                )
+            except DuplicateError as exc:
+                raise RuleViolation([_taken(exc.field)]) from exc
+        return user, True
 
     def authenticate(self, *, username: str, password: str) -> UserRecord:
         """Return the user these credentials belong to."""

@@ -40,5 +40,5 @@ def transition_event(current: str, target: str) -> str:
     except KeyError:
         raise InvalidTransition(
             f"An order in status '{current}' cannot become '{target}'.",
-            status=current,
+            order_status=current,
         ) from None

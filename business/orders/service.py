@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from business import config
 from business.actor import Actor
@@ -104,6 +105,34 @@ class OrderService:
             order = _visible(actor, self._orders.lock(order_id), order_id)
             return self._cancel_locked(actor, order)
 
+    def cancel_stale_orders(
+        self, *, actor: Actor, older_than: timedelta, dry_run: bool = False
+    ) -> int:
+        """Cancel `created` orders placed longer ago than `older_than`; count them.
+
+        Each order is cancelled in its own transaction, so a long run holds few
+        locks; an order another run holds or already moved on is skipped.
+        """
+        if not actor.is_staff:
+            raise PermissionDenied("Only staff may cancel stale orders.")
+        before = _cutoff(older_than)
+        done = last_id = 0
+        while ids := self._orders.list_stale_ids(before=before, after_id=last_id):
+            last_id = ids[-1]
+            if dry_run:
+                done += len(ids)
+                continue
+            for order_id in ids:
+                done += self._cancel_if_stale(actor, order_id, before)
+        return done
+
+    def _cancel_if_stale(self, actor: Actor, order_id: int, before: datetime) -> bool:
+        with self._uow:
+            order = self._orders.lock_stale(order_id, before=before)
+            if order is not None:
+                self._cancel_locked(actor, order)
+        return order is not None
+
     def ship_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
         """Mark a paid order shipped (staff)."""
         return self._staff_move(actor, order_id, "shipped")
@@ -153,6 +182,14 @@ class OrderService:
 
     def _record(self, actor: Actor, order: OrderRecord, type: str, data: dict) -> None:
         record_event(self._events, actor, order.id, type, data)
+
+
+def _cutoff(age: timedelta) -> datetime:
+    """Return the time `age` ago; an age beyond the calendar matches no order."""
+    try:
+        return datetime.now(UTC) - age
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _visible(actor: Actor, order: OrderRecord | None, order_id: int) -> OrderRecord:

@@ -44,6 +44,11 @@ class UserRepository:
         user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
         return _to_record(user) if user else None
 
+    def find_by_username(self, username: str) -> UserRecord | None:
+        """Return the user with this username, ignoring case, or None."""
+        user = get_user_model().objects.filter(username__iexact=username).first()
+        return _to_record(user) if user else None
+
     def username_taken(self, username: str) -> bool:
         """Return whether a user has this username, ignoring case."""
         return get_user_model().objects.filter(username__iexact=username).exists()

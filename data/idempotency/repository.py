@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from data.errors import DuplicateError
 from data.idempotency.models import IdempotencyKey
 
 
@@ -24,6 +25,7 @@ class StoredKey:
 
 
 _FIELDS = tuple(StoredKey.__slots__)
+_CLAIM_ATTEMPTS = 3
 
 
 class IdempotencyRepository:
@@ -34,19 +36,21 @@ class IdempotencyRepository:
     ) -> tuple[bool, StoredKey]:
         """Insert the key if it is new; return (claimed, the key as stored)."""
         scope = {"user_id": user_id, "method": method, "path": path, "key": key}
-        try:
-            # A savepoint, so a lost race leaves the caller's transaction usable.
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(fingerprint=fingerprint, **scope)
-            return True, StoredKey(**{name: getattr(row, name) for name in _FIELDS})
-        except IntegrityError:
+        # A key released between a failed insert and the read that follows is
+        # free again: insert once more rather than fail on a row that is gone.
+        for _ in range(_CLAIM_ATTEMPTS):
+            row = _insert(fingerprint=fingerprint, **scope)
+            if row is not None:
+                return True, StoredKey(**{name: getattr(row, name) for name in _FIELDS})
             found = (
                 IdempotencyKey.objects.select_for_update()
                 .filter(**scope)
                 .values_list(*_FIELDS)
-                .get()
+                .first()
             )
-            return False, StoredKey(**dict(zip(_FIELDS, found, strict=True)))
+            if found is not None:
+                return False, StoredKey(**dict(zip(_FIELDS, found, strict=True)))
+        raise DuplicateError("key")
 
     def take_over(self, key_id: int, *, fingerprint: str) -> None:
         """Claim an abandoned key for a new attempt."""
@@ -70,3 +74,13 @@ class IdempotencyRepository:
         """Delete keys created before `before`; return how many."""
         deleted, _ = IdempotencyKey.objects.filter(created_at__lt=before).delete()
         return deleted
+
+
+def _insert(**fields) -> IdempotencyKey | None:
+    """Insert a key; return None if its scope is taken."""
+    try:
+        # A savepoint, so a lost race leaves the caller's transaction usable.
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(**fields)
+    except IntegrityError:
+        return None

@@ -97,6 +97,38 @@ class OrderRepository:
         )
         return next(iter(_with_lines(list(rows))), None)
 
+    def lock_stale(self, order_id: int, *, before: datetime) -> OrderRecord | None:
+        """Lock the order if it is still `created` and was placed before `before`.
+
+        Return None when it is not, or when another transaction holds its row
+        (SKIP LOCKED): concurrent batch jobs then never work on the same order.
+        """
+        rows = (
+            Order.objects.select_for_update(skip_locked=True)
+            .filter(pk=order_id, status="created", created_at__lt=before)
+            .values_list(*_ORDER_FIELDS)
+        )
+        return next(iter(_with_lines(list(rows))), None)
+
+    def list_stale_ids(
+        self, *, before: datetime, after_id: int = 0, limit: int = 500
+    ) -> list[int]:
+        """Return ids of `created` orders placed before `before`, in id order."""
+        return list(
+            Order.objects.filter(
+                status="created", created_at__lt=before, pk__gt=after_id
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+    def count(self, *, customer_ids: list[int] | None = None) -> int:
+        """Return how many orders there are, of these customers if given."""
+        qs = Order.objects.all()
+        if customer_ids is not None:
+            qs = qs.filter(customer_id__in=customer_ids)
+        return qs.count()
+
     def list_orders(
         self, *, customer_id: int | None, status: str | None, page: PageRequest
     ) -> Page[OrderRecord]:

@@ -32,9 +32,11 @@ class ProductAdminForm(forms.ModelForm):
             )
         except RuleViolation as exc:
             for error in exc.errors:
-                self.add_error(
-                    error.field if error.field in self.fields else None, error.message
-                )
+                field = error.field if error.field in self.fields else None
+                # A field the form already refused is missing from `given`; the
+                # service's "required" would contradict what the user typed.
+                if field not in self.errors:
+                    self.add_error(field, error.message)
         return cleaned
 
 

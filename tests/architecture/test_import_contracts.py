@@ -51,7 +51,11 @@ def tree_copy(tmp_path_factory) -> Path:
             "Presentation never imports data",
         ),
         ("business/catalog/bad.py", "import django.db", "Business imports no Django"),
-        ("business/catalog/bad.py", "import rest_framework", "Business imports no Django"),
+        (
+            "business/catalog/bad.py",
+            "import rest_framework",
+            "Business imports no Django",
+        ),
         (
             "business/catalog/bad.py",
             "from data.catalog.models import Product",

@@ -1,0 +1,131 @@
+"""What PostgreSQL itself refuses: oversold stock, double payments, edited events."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from data.catalog.models import Product
+from data.catalog.repository import ProductRepository
+from data.errors import DuplicateError, OutOfStock
+from data.orders.events import EventRepository
+from data.orders.models import OrderEvent, OrderLine
+from data.payments.models import Payment
+from data.payments.repository import PaymentRepository
+from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def stock_of(product) -> int:
+    return Product.objects.get(pk=product.pk).stock
+
+
+def test_stock_cannot_go_below_zero(db):
+    product = ProductFactory(stock=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(stock=-1)
+    assert stock_of(product) == 2
+
+
+def test_add_stock_reports_an_oversell_as_out_of_stock_and_changes_nothing(db):
+    a, b = ProductFactory(stock=5), ProductFactory(stock=1)
+    with pytest.raises(OutOfStock), transaction.atomic():
+        ProductRepository().add_stock({a.pk: -5, b.pk: -2})
+    assert (stock_of(a), stock_of(b)) == (5, 1)
+
+
+def test_add_stock_changes_several_products_at_once(db):
+    a, b = ProductFactory(stock=5), ProductFactory(stock=1)
+    ProductRepository().add_stock({a.pk: -5, b.pk: 3})
+    assert (stock_of(a), stock_of(b)) == (0, 4)
+
+
+def test_lock_many_locks_in_id_order_and_returns_the_products_that_exist(db):
+    a, b = ProductFactory(), ProductFactory()
+    with CaptureQueriesContext(connection) as queries:
+        locked = ProductRepository().lock_many([b.pk, a.pk, 10**9])
+    [sql] = [query["sql"] for query in queries]
+    assert 'ORDER BY "catalog_product"."id" ASC' in sql
+    assert sql.endswith("FOR UPDATE")
+    assert list(locked) == [a.pk, b.pk]
+    assert locked[a.pk].sku == a.sku
+
+
+def payment(order, status) -> dict:
+    return {
+        "order_id": order.pk,
+        "amount": Decimal("10.00"),
+        "currency": "EUR",
+        "status": status,
+    }
+
+
+def test_an_order_has_at_most_one_succeeded_payment(db):
+    order = OrderFactory()
+    repo = PaymentRepository()
+    repo.add(**payment(order, "succeeded"))
+    with pytest.raises(DuplicateError), transaction.atomic():
+        repo.add(**payment(order, "succeeded"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(**payment(order, "succeeded"))
+    assert Payment.objects.filter(order=order).count() == 1
+
+
+def test_an_order_may_have_many_failed_and_refunded_payments(db):
+    order = OrderFactory()
+    repo = PaymentRepository()
+    for status in ("failed", "failed", "refunded", "succeeded", "failed"):
+        repo.add(**payment(order, status))
+    assert Payment.objects.filter(order=order).count() == 5
+
+
+def test_a_refunded_payment_frees_the_order_for_a_new_succeeded_one(db):
+    order = OrderFactory()
+    repo = PaymentRepository()
+    repo.mark_refunded(repo.add(**payment(order, "succeeded")))
+    repo.add(**payment(order, "succeeded"))
+    assert Payment.objects.filter(order=order, status="succeeded").count() == 1
+
+
+@pytest.fixture
+def event(db):
+    return EventRepository().add(
+        order_id=OrderFactory().pk,
+        type="order.created",
+        data={},
+        actor_id=None,
+        source="api",
+        request_id="r",
+    )
+
+
+def test_order_events_cannot_be_updated(event):
+    with (
+        pytest.raises(DatabaseError, match="append-only: UPDATE"),
+        transaction.atomic(),
+    ):
+        OrderEvent.objects.filter(pk=event.id).update(type="order.paid")
+    assert OrderEvent.objects.get(pk=event.id).type == "order.created"
+
+
+def test_order_events_cannot_be_deleted(event):
+    with (
+        pytest.raises(DatabaseError, match="append-only: DELETE"),
+        transaction.atomic(),
+    ):
+        OrderEvent.objects.filter(pk=event.id).delete()
+    assert OrderEvent.objects.filter(pk=event.id).exists()
+
+
+def test_a_line_holds_a_product_once_and_a_quantity_of_one_to_a_thousand(db):
+    line = OrderLineFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderLineFactory(order=line.order, product=line.product)
+    for quantity in (0, 1001):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OrderLineFactory(order=line.order, quantity=quantity)
+    assert OrderLine.objects.count() == 1
