@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly_bench
+ROWS ?= 1000000
 
-.PHONY: help install run test lint format bench clean
+.PHONY: help install run test lint format bench bench-import clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -39,6 +41,9 @@ lint: install  ## ruff lint + format check and the import contracts.
 format: install  ## Format and fix what ruff can.
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench-import: install  ## Time import_products vs psql \copy + upsert at 100k and ROWS rows (its own database).
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python bench/import_bench.py --rows 100000 $(ROWS)
 
 clean:  ## Remove the virtualenv, the SQLite database and caches.
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .coverage htmlcov

@@ -19,3 +19,7 @@ class DatabaseUnavailable(DataError):
 
 class OutOfStock(DataError):
     """The database refused a stock change that would go below zero."""
+
+
+class TransientConflict(DataError):
+    """A deadlock or serialization failure: the transaction was rolled back."""

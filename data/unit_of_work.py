@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
-from django.db import transaction
+import psycopg.errors
+from django.db import OperationalError, transaction
+
+from data.errors import TransientConflict
+
+# Failures that say "another transaction got in the way", not "the request is bad".
+_TRANSIENT = (
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.LockNotAvailable,
+)
 
 
 class DjangoUnitOfWork:
@@ -29,6 +39,8 @@ class DjangoUnitOfWork:
         assert self._atomic is not None
         atomic, self._atomic = self._atomic, None
         atomic.__exit__(exc_type, exc, tb)
+        if isinstance(exc, OperationalError) and isinstance(exc.__cause__, _TRANSIENT):
+            raise TransientConflict(str(exc.__cause__).strip()) from exc
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` after the transaction commits (never if it rolls back)."""

@@ -12,6 +12,7 @@ from business.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from business.transaction import atomic
 from data.accounts.repository import PasswordPolicy, UserRecord, UserRepository
 from data.errors import DuplicateError
 from data.unit_of_work import DjangoUnitOfWork
@@ -40,7 +41,7 @@ class AccountService:
         errors = self._registration_errors(username, email, password)
         if errors:
             raise RuleViolation(errors)
-        with self._uow:
+        with atomic(self._uow):
             try:
                 return self._users.add(
                     username=username, email=email, password=password
@@ -69,7 +70,7 @@ class AccountService:
         errors = self._registration_errors(username, email, password)
         if errors:
             raise RuleViolation(errors)
-        with self._uow:
+        with atomic(self._uow):
             try:
                 user = self._users.add(
                     username=username,

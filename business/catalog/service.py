@@ -11,6 +11,7 @@ from business.actor import Actor
 from business.catalog.rules import clean_product
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
 from business.pagination import page_request, require_page
+from business.transaction import atomic
 from data.catalog.repository import (
     ORDERINGS,
     ProductFilter,
@@ -96,7 +97,7 @@ class CatalogService:
         """Add a product to the catalog."""
         _require_staff(actor)
         cleaned = self.check_product(fields=fields)
-        with self._uow:
+        with atomic(self._uow):
             try:
                 return self._products.add(**cleaned)
             except DuplicateError as exc:
@@ -108,7 +109,7 @@ class CatalogService:
         """Change some fields of a product."""
         _require_staff(actor)
         cleaned = self.check_product(fields=changes, product_id=product_id)
-        with self._uow:
+        with atomic(self._uow):
             try:
                 product = self._products.update(product_id, **cleaned)
             except DuplicateError as exc:
@@ -120,7 +121,7 @@ class CatalogService:
     def deactivate_product(self, *, actor: Actor, product_id: int) -> None:
         """Hide a product from customers; its history stays."""
         _require_staff(actor)
-        with self._uow:
+        with atomic(self._uow):
             if self._products.update(product_id, is_active=False) is None:
                 raise NotFound(f"Product {product_id} does not exist.")
 

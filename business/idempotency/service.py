@@ -10,6 +10,7 @@ from typing import Any
 
 from business.actor import Actor
 from business.errors import Conflict, RuleViolation, Unprocessable
+from business.transaction import atomic
 from data.idempotency.repository import IdempotencyRepository
 from data.unit_of_work import DjangoUnitOfWork
 
@@ -74,7 +75,7 @@ class IdempotencyService:
                 "Idempotency-Key", "invalid", f"Use 1 to {MAX_KEY_LENGTH} characters."
             )
         digest = fingerprint(body)
-        with self._uow:
+        with atomic(self._uow):
             claimed, stored = self._keys.claim(
                 user_id=actor.user_id,
                 method=method,
@@ -101,7 +102,7 @@ class IdempotencyService:
         self, claim: Claim, *, status: int, body: str, content_type: str
     ) -> None:
         """Keep the answer for replays, or free the key when the answer is not kept."""
-        with self._uow:
+        with atomic(self._uow):
             if status in STORED_STATUSES:
                 self._keys.finish(
                     claim.key_id, status=status, body=body, content_type=content_type
@@ -111,7 +112,7 @@ class IdempotencyService:
 
     def purge_expired(self) -> int:
         """Delete keys older than the retention period; return how many."""
-        with self._uow:
+        with atomic(self._uow):
             return self._keys.purge(before=_now() - KEEP_FOR)
 
 

@@ -17,6 +17,7 @@ from business.orders.rules import (
     transition_event,
 )
 from business.pagination import page_request, require_page
+from business.transaction import atomic
 from data.catalog.repository import ProductRecord, ProductRepository
 from data.errors import OutOfStock
 from data.orders.events import EventRecord, EventRepository
@@ -60,7 +61,7 @@ class OrderService:
         if actor.user_id is None:
             raise PermissionDenied("Only customers place orders.")
         _check_lines(lines)
-        with self._uow:
+        with atomic(self._uow):
             products = self._products.lock_many(
                 sorted(line.product_id for line in lines)
             )
@@ -101,7 +102,7 @@ class OrderService:
 
     def cancel_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
         """Cancel an order: restore its stock and refund a succeeded payment."""
-        with self._uow:
+        with atomic(self._uow):
             order = _visible(actor, self._orders.lock(order_id), order_id)
             return self._cancel_locked(actor, order)
 
@@ -127,7 +128,7 @@ class OrderService:
         return done
 
     def _cancel_if_stale(self, actor: Actor, order_id: int, before: datetime) -> bool:
-        with self._uow:
+        with atomic(self._uow):
             order = self._orders.lock_stale(order_id, before=before)
             if order is not None:
                 self._cancel_locked(actor, order)
@@ -144,7 +145,7 @@ class OrderService:
     def _staff_move(self, actor: Actor, order_id: int, target: str) -> OrderRecord:
         if not actor.is_staff:
             raise PermissionDenied("Only staff may do this.")
-        with self._uow:
+        with atomic(self._uow):
             order = _visible(actor, self._orders.lock(order_id), order_id)
             return self._move(actor, order, target, {"from": order.status})
 

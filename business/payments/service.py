@@ -9,6 +9,7 @@ from business.errors import NotFound, PaymentDeclined, RuleViolation
 from business.orders.audit import record_event
 from business.orders.rules import OrderNotPayable, transition_event
 from business.pagination import page_request, require_page
+from business.transaction import atomic
 from data.errors import DuplicateError
 from data.orders.events import EventRepository
 from data.orders.repository import OrderRepository
@@ -44,7 +45,7 @@ class PaymentService:
             raise RuleViolation.single(
                 "payment_token", "invalid", "This payment token is not recognised."
             )
-        with self._uow:
+        with atomic(self._uow):
             # The order's row lock makes concurrent payments of it take turns.
             order = self._orders.lock(order_id)
             if order is None or order.customer_id != actor.user_id:

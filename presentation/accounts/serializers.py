@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from presentation.records import RecordOutput
 from presentation.schema import StrictInput
 
 
@@ -11,7 +12,7 @@ class RegisterInput(StrictInput):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
 
-class UserOutput(serializers.Serializer):
+class UserOutput(RecordOutput):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.EmailField()

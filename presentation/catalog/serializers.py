@@ -14,6 +14,7 @@ from business.catalog.rules import (
     STOCK_MAX,
 )
 from presentation.pagination import PageQuery
+from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
 
 
@@ -27,7 +28,7 @@ def _price_field(**kwargs) -> serializers.DecimalField:
     )
 
 
-class ProductOutput(serializers.Serializer):
+class ProductOutput(RecordOutput):
     id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()

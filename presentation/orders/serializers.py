@@ -5,6 +5,7 @@ from rest_framework import serializers
 from business.orders import STATUSES
 from business.orders.rules import MAX_ITEMS, MAX_QUANTITY
 from presentation.pagination import PageQuery
+from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
 
 
@@ -26,7 +27,7 @@ class OrderCreateInput(StrictInput):
     )
 
 
-class OrderItemOutput(serializers.Serializer):
+class OrderItemOutput(RecordOutput):
     product_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
@@ -35,7 +36,7 @@ class OrderItemOutput(serializers.Serializer):
     line_total = _money()
 
 
-class OrderOutput(serializers.Serializer):
+class OrderOutput(RecordOutput):
     id = serializers.IntegerField()
     customer_id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=STATUSES)
@@ -53,7 +54,7 @@ class OrderListQuery(PageQuery):
     status = serializers.ChoiceField(choices=STATUSES, required=False, default=None)
 
 
-class OrderEventOutput(serializers.Serializer):
+class OrderEventOutput(RecordOutput):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
     type = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
 
 
@@ -16,7 +17,7 @@ class PaymentCreateInput(StrictInput):
     )
 
 
-class PaymentOutput(serializers.Serializer):
+class PaymentOutput(RecordOutput):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)

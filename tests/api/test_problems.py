@@ -224,3 +224,17 @@ def test_renderer_writes_decimals_and_lazy_text_as_strings():
     assert dumps({"price": Decimal("19.90"), "title": gettext_lazy("Not found.")}) == (
         b'{"price":"19.90","title":"Not found."}'
     )
+
+
+def test_concurrent_update_is_a_409_problem(api, monkeypatch):
+    from business.catalog import CatalogService
+    from business.transaction import ConcurrentUpdate
+
+    def collide(self, **kwargs):
+        raise ConcurrentUpdate("Nothing was changed; retry the request.")
+
+    monkeypatch.setattr(CatalogService, "list_products", collide)
+    response = api.get("/api/v1/products/")
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/problems/concurrent-update")

@@ -1,0 +1,1 @@
+"""Management commands: presentation for operators and cron."""

@@ -1,0 +1,1 @@
+"""The `manage.py` commands of Orderly; each parses arguments and calls services."""
