@@ -42,6 +42,9 @@ format: install  ## Format and fix what ruff can.
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+bench: install  ## wrk: Orderly vs the flat-DRF peer (../shared/peers), 10,000 products, 2 workers each.
+	bench/bench.sh
+
 bench-import: install  ## Time import_products vs psql \copy + upsert at 100k and ROWS rows (its own database).
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python bench/import_bench.py --rows 100000 $(ROWS)
 

@@ -8,11 +8,12 @@ from statistics import median
 def main(path: str) -> int:
     """Read `<app> <round> <scenario> k=v ...` lines; print medians over rounds."""
     runs: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
-    for line in open(path):
-        app, _round, scenario, *fields = line.split()
-        runs[(app, scenario)].append(
-            {k: float(v) for k, v in (f.split("=") for f in fields)}
-        )
+    with open(path) as lines:
+        for line in lines:
+            app, _round, scenario, *fields = line.split()
+            runs[(app, scenario)].append(
+                {k: float(v) for k, v in (f.split("=") for f in fields)}
+            )
     scenarios = sorted(
         {s for _, s in runs}, key=["list50", "detail", "search", "order_create"].index
     )

@@ -116,7 +116,7 @@ def test_a_field_without_a_fast_path_is_refused_loudly():
         when = serializers.DateField()
 
     with pytest.raises(TypeError, match="no fast path for DateField"):
-        Odd(RECORDS[0][1]).data
+        _ = Odd(RECORDS[0][1]).data
 
 
 def test_money_with_other_than_two_places_is_refused():
@@ -124,4 +124,4 @@ def test_money_with_other_than_two_places_is_refused():
         rate = serializers.DecimalField(max_digits=6, decimal_places=4)
 
     with pytest.raises(TypeError, match="2 places"):
-        Rate(RECORDS[0][1]).data
+        _ = Rate(RECORDS[0][1]).data
