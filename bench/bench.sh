@@ -46,7 +46,7 @@ orderly_env=(env DATABASE_URL="$pg/$orderly_db" DJANGO_DEBUG=false
     LOG_LEVEL=WARNING)
 "${orderly_env[@]}" "$root/.venv/bin/python" "$root/manage.py" migrate -v 0
 # The same rows (same skus, prices, creation order) as the peer's seed.
-psql "$pg/$flat_db" -q -c "\copy (SELECT sku, name, description, price, stock, is_active FROM shop_product ORDER BY id) TO '$work/products.csv' CSV HEADER"
+psql "$pg/$flat_db" -q -c "\copy (SELECT sku, name, description, price, stock, is_active::text AS is_active FROM shop_product ORDER BY id) TO '$work/products.csv' CSV HEADER"
 if [[ -n "${BENCH_RAW_COPY:-}" ]]; then
     psql "$pg/$orderly_db" -q -c "\copy catalog_product(sku, name, description, price, stock, is_active, created_at, updated_at) FROM PROGRAM 'sed \"1d; s/\$/,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z/\" $work/products.csv' CSV"
 else
@@ -66,7 +66,9 @@ serve_orderly() {
             && [[ -s "$work/orderly.pid" ]] && { cat "$work/orderly.pid"; return; }
         sleep 0.2
     done
-    echo "bench: Orderly did not start; see $work/orderly.log" >&2; exit 1
+    echo "bench: Orderly did not start; see $work/orderly.log" >&2
+    [[ -s "$work/orderly.pid" ]] && kill "$(cat "$work/orderly.pid")"
+    exit 1
 }
 
 token_for() {  # BASE_URL: register the bench customer if needed, print an access token
