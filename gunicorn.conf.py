@@ -10,6 +10,13 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 # Query strings up to 6 KiB must reach the application (api.md): the maximum.
 limit_request_line = 8190
+# Headers: at most 50 per request, each up to 8 KiB (gunicorn answers 400 beyond).
+limit_request_fields = 50
+limit_request_field_size = 8190
+# Recycle each worker after this many requests (0, the default: never), staggered
+# by up to the jitter so that workers do not restart together; bounds a slow leak.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
 # Empty: no access log (benchmarks; logs come from the application itself).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"

@@ -9,6 +9,9 @@ from data.records import Page, PageRequest
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# No table holds more rows than a bigint counts, and PostgreSQL refuses a larger
+# OFFSET: a page beyond that cannot exist.
+MAX_ROWS = 2**63 - 1
 T = TypeVar("T")
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Page", "page_request", "require_page"]
 
@@ -19,7 +22,10 @@ def page_request(number: int, size: int) -> PageRequest:
         raise RuleViolation.single("page", "invalid", "Use a positive integer.")
     if size < 1:
         raise RuleViolation.single("page_size", "invalid", "Use a positive integer.")
-    return PageRequest(number=number, size=min(size, MAX_PAGE_SIZE))
+    size = min(size, MAX_PAGE_SIZE)
+    if number * size > MAX_ROWS:
+        raise NotFound(f"Page {number} does not exist.")
+    return PageRequest(number=number, size=size)
 
 
 def require_page(page: Page[T]) -> Page[T]:

@@ -12,12 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from business.idempotency import IdempotencyService, Replay
+from business.idempotency.service import MAX_KEY_LENGTH
 from presentation.actor import actor_of
 from presentation.renderers import dumps
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=False,
     description="1-255 characters. A retry with the same key and body replays the "

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -202,6 +203,9 @@ def _response(
     return Response(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
+# It changes nothing, so CSRF does not apply: a POST with a session cookie to an
+# unknown route is a 404 problem, not Django's HTML "CSRF verification failed".
+@csrf_exempt
 def not_found_view(
     request: HttpRequest, exception: Exception | None = None
 ) -> HttpResponse:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+from presentation.permissions import StaffWritesOnly
 
 from presentation.problems import PROBLEM_CONTENT_TYPE
 
@@ -50,8 +55,17 @@ def problems(*statuses: int) -> dict[Any, OpenApiResponse]:
     }
 
 
+# The JSON type each kind of input field takes. DRF alone also reads "5" and 5.0
+# as 5, and 0 as false: values the schema says are invalid.
+_JSON_TYPES: tuple[tuple[type[serializers.Field], type, str], ...] = (
+    (serializers.BooleanField, bool, "a boolean"),
+    (serializers.IntegerField, int, "an integer"),
+    (serializers.CharField, str, "a string"),
+)
+
+
 class StrictInput(serializers.Serializer):
-    """An input serializer that refuses fields it does not know (typos fail loudly)."""
+    """An input serializer that refuses unknown fields and values of another type."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
@@ -60,7 +74,83 @@ class StrictInput(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field."] for name in unknown}, code="unknown"
                 )
+            mistyped = {
+                name: [f"Must be {kind}."]
+                for name, value in data.items()
+                if (kind := _expected_type(self.fields[name], value))
+            }
+            if mistyped:
+                raise serializers.ValidationError(mistyped, code="invalid")
         return super().to_internal_value(data)
+
+
+def _expected_type(field: serializers.Field, value: Any) -> str | None:
+    """Name the JSON type `field` takes if `value` is not of it (nulls pass on)."""
+    if value is None:
+        return None
+    for field_class, json_type, kind in _JSON_TYPES:
+        if isinstance(field, field_class):
+            fits = isinstance(value, json_type) and (
+                json_type is bool or not isinstance(value, bool)
+            )
+            return None if fits else kind
+    return None
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, naming input components as their classes."""
+
+    def _get_serializer_name(
+        self, serializer: Any, direction: str, bypass_extensions: bool = False
+    ) -> str:
+        name = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        # An `...Input` serializer only ever appears in requests, so the suffix the
+        # request/response split adds ("ProductCreateInputRequest") says nothing.
+        return name.removesuffix("Request") if name.endswith("InputRequest") else name
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        # drf-spectacular knows AllowAny and IsAuthenticatedOrReadOnly only: say
+        # that reads under StaffWritesOnly need no credentials either.
+        open_read = self.method in SAFE_METHODS and any(
+            isinstance(permission, StaffWritesOnly)
+            for permission in self.view.get_permissions()
+        )
+        return [*auths, {}] if open_read and {} not in auths else auths
+
+
+class _OwnDocstringOnly(OpenApiSerializerExtension):
+    """Describe a component by its own docstring, not one inherited from a base."""
+
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(
+            self.target, direction, bypass_extensions=True
+        )
+        serializer_class = (
+            self.target if isinstance(self.target, type) else type(self.target)
+        )
+        if not serializer_class.__dict__.get("__doc__"):
+            schema.pop("description", None)
+        return schema
+
+
+class StrictInputSchema(_OwnDocstringOnly):
+    """Say in the schema that a StrictInput refuses unknown fields."""
+
+    target_class = StrictInput
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = super().map_serializer(auto_schema, direction)
+        schema["additionalProperties"] = False
+        return schema
+
+
+class RecordOutputSchema(_OwnDocstringOnly):
+    """Keep RecordOutput's note on rendering speed out of the API docs."""
+
+    target_class = "presentation.records.RecordOutput"
 
 
 def page_serializer(item: type[serializers.Serializer], name: str) -> type:

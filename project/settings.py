@@ -28,6 +28,25 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# TLS: off by default because TLS usually ends at a proxy in front of gunicorn;
+# `.env.production.example` turns it all on (`manage.py check --deploy` is clean).
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=False)
+# Trust the proxy's X-Forwarded-Proto only when a proxy that sets it is in front.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False)
+    else None
+)
+# Browsers on these origins may call the API (django-cors-headers); none by default.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -35,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -43,11 +63,14 @@ INSTALLED_APPS = [
     "data.orders",
     "data.payments",
     "data.idempotency",
+    "data.cache",
     "presentation",
 ]
 
 MIDDLEWARE = [
     "presentation.middleware.RequestIdMiddleware",
+    # Before anything that may answer early (413s too need CORS headers to be read).
+    "corsheaders.middleware.CorsMiddleware",
     "presentation.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,6 +109,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by every worker and host (throttle counters): Redis when REDIS_URL is set,
+# else a table in the database (created by data/cache's migration), never memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "orderly_cache",
+    }
+}
+
+# Argon2 for new passwords; the PBKDF2 hashers stay so that older hashes still
+# verify (and are upgraded to Argon2 at the next login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
@@ -102,7 +148,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -112,8 +158,15 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Bodies over 1 MiB are refused with 413 before a view reads them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Query string and form fields parsed per request (Django's default, made explicit).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 CURRENCY = env.str("CURRENCY", default="EUR")
+
+# The broker `publish_events` relays order events to (RabbitMQ, AMQP 0-9-1).
+AMQP_URL = env.str("AMQP_URL", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+# Configurable so that test runs sharing one broker use exchanges of their own.
+EVENTS_EXCHANGE = env.str("EVENTS_EXCHANGE", default="orderly.events")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -123,9 +176,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["presentation.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "presentation.schema.AutoSchema",
     "EXCEPTION_HANDLER": "presentation.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Counted in CACHES["default"], so the limits hold across workers and hosts.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "presentation.throttling.AnonThrottle",
+        "presentation.throttling.UserThrottle",
+        "presentation.throttling.ScopedThrottle",
+    ],
+    # Clients are told apart by address: behind N proxies, the Nth address from the
+    # right of X-Forwarded-For (unset: the socket's peer address).
+    "NUM_PROXIES": env.int("THROTTLE_NUM_PROXIES", default=None),
+    # An empty value turns a throttle off.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="120/min") or None,
+        "user": env.str("THROTTLE_USER", default="600/min") or None,
+        "auth": env.str("THROTTLE_AUTH", default="10/min") or None,
+    },
 }
 
 SIMPLE_JWT = {
@@ -144,7 +212,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Enum components named for what they are (generated clients use these names).
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatus": "business.orders.rules.STATUSES",
+        "PaymentStatus": ["succeeded", "failed", "refunded"],
+        "OrderEventSource": ["api", "admin", "command"],
+    },
 }
 
 LOGGING = {
@@ -155,4 +228,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # pika logs every socket step at INFO; the relay reports failures itself.
+    "loggers": {"pika": {"level": "CRITICAL"}},
 }

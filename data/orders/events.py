@@ -41,7 +41,7 @@ class EventRepository:
         source: str,
         request_id: str,
     ) -> EventRecord:
-        """Append one event."""
+        """Append one event (a database trigger queues it in the outbox)."""
         event = OrderEvent.objects.create(
             order_id=order_id,
             type=type,

@@ -80,3 +80,28 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} of order {self.order_id}"
+
+
+class PendingEvent(models.Model):
+    """The outbox: an event not yet confirmed by the broker; deleted once it is.
+
+    A database trigger adds the row when the event is inserted (migration 0003).
+    Events themselves never change, so publication lives here; relays lock these
+    rows (SKIP LOCKED) and scan only what is pending, not the whole history.
+    """
+
+    # DO_NOTHING: deleting an event is refused by the database's trigger, not here.
+    event = models.OneToOneField(
+        OrderEvent, on_delete=models.DO_NOTHING, primary_key=True, related_name="+"
+    )
+    # Copied from the event so that "first pending event of each order" is one index.
+    order_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["order_id", "event"], name="orders_pending_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} of order {self.order_id}, not yet published"

@@ -9,7 +9,9 @@ from presentation.schema import StrictInput
 class RegisterInput(StrictInput):
     username = serializers.CharField(max_length=150)
     email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class UserOutput(RecordOutput):
@@ -23,8 +25,11 @@ class MeOutput(UserOutput):
 
 
 class TokenObtainInput(StrictInput):
-    username = serializers.CharField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    # Credentials are compared as sent: " demo" is not "demo".
+    username = serializers.CharField(trim_whitespace=False)
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenPairOutput(serializers.Serializer):

@@ -28,6 +28,8 @@ TAGS = ["auth"]
 
 
 class RegisterView(APIView):
+    # Password guessing and sign-up spam: a stricter limit (THROTTLE_AUTH).
+    throttle_scope = "auth"
     authentication_classes: list = []
 
     @extend_schema(
@@ -44,6 +46,7 @@ class RegisterView(APIView):
 
 
 class TokenObtainView(APIView):
+    throttle_scope = "auth"
     authentication_classes: list = []
 
     @extend_schema(

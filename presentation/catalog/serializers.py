@@ -13,6 +13,7 @@ from business.catalog.rules import (
     SKU_MAX_LENGTH,
     STOCK_MAX,
 )
+from presentation.money import MoneyField
 from presentation.pagination import PageQuery
 from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
@@ -25,6 +26,17 @@ def _price_field(**kwargs) -> serializers.DecimalField:
         min_value=PRICE_MIN,
         max_value=PRICE_MAX,
         **kwargs,
+    )
+
+
+def _price_input(**kwargs) -> MoneyField:
+    return MoneyField(max_digits=8, min_value=PRICE_MIN, max_value=PRICE_MAX, **kwargs)
+
+
+def _sku_input(**kwargs) -> serializers.CharField:
+    # Lower case is accepted (and upper-cased); spaces are not trimmed but refused.
+    return serializers.RegexField(
+        r"\A[A-Za-z0-9_-]+\Z", max_length=SKU_MAX_LENGTH, trim_whitespace=False, **kwargs
     )
 
 
@@ -48,13 +60,10 @@ ProductPage = page_serializer(ProductOutput, "ProductPage")
 
 
 class ProductCreateInput(StrictInput):
-    sku = serializers.CharField(
-        max_length=SKU_MAX_LENGTH,
-        help_text="1-64 of A-Z, 0-9, '-' and '_'; stored upper-cased.",
-    )
+    sku = _sku_input(help_text="1-64 of A-Z, 0-9, '-' and '_'; stored upper-cased.")
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    price = _price_field(help_text='Decimal string, e.g. "19.90".')
+    price = _price_input(help_text='Decimal string, e.g. "19.90".')
     stock = serializers.IntegerField(
         min_value=0, max_value=STOCK_MAX, required=False, default=0
     )
@@ -62,10 +71,10 @@ class ProductCreateInput(StrictInput):
 
 
 class ProductUpdateInput(StrictInput):
-    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, required=False)
+    sku = _sku_input(required=False)
     name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
-    price = _price_field(required=False)
+    price = _price_input(required=False)
     stock = serializers.IntegerField(min_value=0, max_value=STOCK_MAX, required=False)
     is_active = serializers.BooleanField(required=False)
 
@@ -74,8 +83,12 @@ class ProductListQuery(PageQuery):
     search = serializers.CharField(
         required=False, allow_blank=True, help_text="Part of the sku or name."
     )
-    min_price = _price_field(required=False, help_text="Inclusive.")
-    max_price = _price_field(required=False, help_text="Inclusive.")
+    min_price = _price_input(
+        required=False, allow_number=False, help_text="Inclusive."
+    )
+    max_price = _price_input(
+        required=False, allow_number=False, help_text="Inclusive."
+    )
     in_stock = serializers.BooleanField(
         required=False,
         allow_null=True,

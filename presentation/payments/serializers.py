@@ -1,15 +1,18 @@
 """Payment input and output shapes."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
+from presentation.money import MoneyField
 from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
 
 
 class PaymentCreateInput(StrictInput):
     order_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Must equal the order total."
+    amount = MoneyField(
+        max_digits=12, min_value=Decimal(0), help_text="Must equal the order total."
     )
     payment_token = serializers.CharField(
         max_length=255,

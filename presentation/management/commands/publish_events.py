@@ -1,0 +1,122 @@
+"""`manage.py publish_events`: relay order events from the outbox to RabbitMQ."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from business.orders.relay import EventRelayService, RelayReport
+from presentation.management.base import OrderlyCommand, positive_int
+
+DEFAULT_BATCH_SIZE = 100
+DEFAULT_POLL_INTERVAL = 1.0
+
+
+def seconds(text: str) -> float:
+    """Read a positive number of seconds, e.g. 0.5 or 2."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(
+            f"use more than 0 and at most 3600, not {text}"
+        )
+    return value
+
+
+def metrics_line(report: RelayReport) -> str:
+    """Return the relay's metrics as one key=value line, for logs and scrapers."""
+    return (
+        f"events_published_total={report.published_total} "
+        f"publish_failures_total={report.failures_total} "
+        f"outbox_pending={report.pending} "
+        f"outbox_lag_seconds={report.lag_seconds:.3f}"
+    )
+
+
+class Command(OrderlyCommand):
+    help = (
+        "Publish pending order events to RabbitMQ (AMQP_URL), oldest first and in "
+        "order per order: durable topic exchange EVENTS_EXCHANGE (orderly.events), "
+        "routing key = event type, persistent JSON messages with message_id = "
+        "event id. An event leaves the outbox only once the broker confirmed it, so "
+        "it may arrive twice after a crash; consumers deduplicate by message_id. "
+        "Several relays may run at once. Without --once it runs until stopped "
+        "(SIGTERM/SIGINT), retrying with backoff while the broker is down."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Publish what is pending, then exit; exit 1 if the broker fails.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=DEFAULT_BATCH_SIZE,
+            metavar="N",
+            help=f"Events per transaction (default {DEFAULT_BATCH_SIZE}).",
+        )
+        parser.add_argument(
+            "--poll-interval",
+            type=seconds,
+            default=DEFAULT_POLL_INTERVAL,
+            metavar="S",
+            help="Seconds to wait when nothing is pending "
+            f"(default {DEFAULT_POLL_INTERVAL:g}).",
+        )
+
+    def run(
+        self, *, once: bool, batch_size: int, poll_interval: float, **_: Any
+    ) -> None:
+        service = EventRelayService()
+        if once:
+            report = service.publish_pending(
+                batch_size=batch_size, on_report=self._write_failure
+            )
+            self.stdout.write(
+                f"Published {report.published_total} events. {metrics_line(report)}"
+            )
+            return
+        stop = threading.Event()
+        self._stop_on_signals(stop)
+        self.stdout.write(f"relay: started, batch size {batch_size}")
+        self.stdout.flush()
+        service.run_relay(
+            batch_size=batch_size,
+            poll_interval=poll_interval,
+            should_stop=stop.is_set,
+            on_report=self._write_report,
+            # Waiting on the event, not time.sleep: a signal ends the wait at once.
+            sleep=stop.wait,
+        )
+        self.stdout.write("relay: stopped")
+
+    def _write_report(self, report: RelayReport) -> None:
+        if report.batch.published:
+            published = f"published {report.batch.published}"
+            self.stdout.write(f"relay: {published}; {metrics_line(report)}")
+            self.stdout.flush()
+        self._write_failure(report)
+
+    def _write_failure(self, report: RelayReport) -> None:
+        if report.batch.error:
+            retry = f"; retrying in {report.retry_in:g}s" if report.retry_in else ""
+            self.stderr.write(f"relay: {report.batch.error}{retry}")
+            self.stderr.write(f"relay: {metrics_line(report)}")
+            self.stderr.flush()
+
+    def _stop_on_signals(self, stop: threading.Event) -> None:
+        """Finish the current batch, then stop, on SIGTERM (docker stop) or SIGINT."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # Only the main thread may set handlers (tests run elsewhere).
+        # set() from another thread: the handler may interrupt this thread inside
+        # stop.wait() while it holds the event's lock.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: threading.Thread(target=stop.set).start())

@@ -1,0 +1,34 @@
+"""DRF throttles whose rates are read at each request, counted in the shared cache."""
+
+from __future__ import annotations
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    ScopedRateThrottle,
+    UserRateThrottle,
+)
+
+
+class _LiveRates:
+    """Read `DEFAULT_THROTTLE_RATES` now, not when DRF's module was imported.
+
+    DRF binds the rates to its classes at import time, so a changed setting (a test's
+    `override_settings`) would be ignored.
+    """
+
+    @property
+    def THROTTLE_RATES(self) -> dict[str, str | None]:
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+
+class AnonThrottle(_LiveRates, AnonRateThrottle):
+    """Limit anonymous clients by address (`THROTTLE_ANON`)."""
+
+
+class UserThrottle(_LiveRates, UserRateThrottle):
+    """Limit authenticated users by id (`THROTTLE_USER`)."""
+
+
+class ScopedThrottle(_LiveRates, ScopedRateThrottle):
+    """Limit the views that name a `throttle_scope` (`auth`: `THROTTLE_AUTH`)."""

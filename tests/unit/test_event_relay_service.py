@@ -1,0 +1,201 @@
+"""EventRelayService with an in-memory outbox and broker: no database, no RabbitMQ."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import jsonschema
+import pytest
+
+from business.orders.event_messages import (
+    EVENT_TYPES,
+    SCHEMA_VERSION,
+    load_schema,
+    schema_path,
+    to_message,
+)
+from business.orders.relay import Backoff, BrokerUnavailable, EventRelayService
+from business.orders.rules import TRANSITIONS
+from data.orders.broker import BrokerError, OutgoingMessage
+from data.orders.events import EventRecord
+from tests.unit.fakes import EPOCH, FakeUnitOfWork
+
+
+def event(id: int, order_id: int = 1, type: str = "order.shipped") -> EventRecord:
+    return EventRecord(
+        id=id,
+        order_id=order_id,
+        type=type,
+        data={"from": "paid"},
+        actor_id=None,
+        source="command",
+        request_id="cmd-1",
+        created_at=EPOCH + timedelta(seconds=id),
+    )
+
+
+class FakeOutbox:
+    """Pending events in a list; claims must happen inside the unit of work."""
+
+    def __init__(self, uow: FakeUnitOfWork, events: list[EventRecord]) -> None:
+        self.uow, self.pending = uow, list(events)
+
+    def lock_pending(self, *, limit: int) -> list[EventRecord]:
+        assert self.uow.active, "claimed outside a transaction"
+        return self.pending[:limit]
+
+    def mark_published(self, event_ids: list[int]) -> None:
+        assert self.uow.active
+        self.pending = [e for e in self.pending if e.id not in event_ids]
+
+    def count_pending(self) -> int:
+        return len(self.pending)
+
+    def oldest_pending_at(self) -> datetime | None:
+        return min((e.created_at for e in self.pending), default=None)
+
+
+class FakePublisher:
+    """Confirm messages; fail from the `fail_at`-th publish on (1-based)."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.fail_at, self.calls, self.closed = fail_at, 0, False
+
+    def publish(self, message: OutgoingMessage) -> None:
+        self.calls += 1
+        if self.fail_at is not None and self.calls >= self.fail_at:
+            raise BrokerError("broker unavailable: refused")
+        self.sent.append(message)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def service(events, publisher=None, now=EPOCH + timedelta(minutes=1)):
+    uow = FakeUnitOfWork()
+    outbox = FakeOutbox(uow, events)
+    publisher = publisher or FakePublisher()
+    relay = EventRelayService(
+        outbox=outbox, publisher=publisher, uow=uow, clock=lambda: now
+    )
+    return relay, outbox, publisher
+
+
+def test_a_batch_marks_only_what_the_broker_confirmed():
+    relay, outbox, publisher = service([event(1), event(2), event(3)], FakePublisher(3))
+    result = relay.publish_batch(batch_size=10)
+    assert (result.claimed, result.published) == (3, 2)
+    assert "refused" in result.error
+    assert [e.id for e in outbox.pending] == [3]
+    assert [m.message_id for m in publisher.sent] == ["1", "2"]
+
+
+def test_a_failure_holds_back_the_rest_of_the_batch():
+    relay, outbox, publisher = service([event(1), event(2), event(3)], FakePublisher(1))
+    relay.publish_batch(batch_size=10)
+    assert publisher.calls == 1
+    assert len(outbox.pending) == 3
+
+
+def test_publish_pending_drains_every_batch_and_closes_the_connection():
+    relay, outbox, publisher = service([event(i) for i in range(1, 8)])
+    report = relay.publish_pending(batch_size=3)
+    assert [m.message_id for m in publisher.sent] == [str(i) for i in range(1, 8)]
+    assert (report.published_total, report.pending, report.lag_seconds) == (7, 0, 0)
+    assert publisher.closed and outbox.pending == []
+
+
+def test_publish_pending_raises_when_the_broker_fails_and_keeps_the_rest():
+    relay, outbox, publisher = service([event(1), event(2)], FakePublisher(2))
+    seen = []
+    with pytest.raises(BrokerUnavailable, match="refused"):
+        relay.publish_pending(batch_size=10, on_report=seen.append)
+    assert [e.id for e in outbox.pending] == [2]
+    assert seen[-1].failures_total == 1 and seen[-1].pending == 1
+    assert seen[-1].lag_seconds == 58.0  # now is EPOCH + 60 s, event 2 at + 2 s
+    assert publisher.closed
+
+
+def test_the_loop_doubles_its_wait_after_failures_up_to_the_maximum():
+    relay, _, publisher = service([event(1)], FakePublisher(1))
+    waits: list[float] = []
+    relay.run_relay(
+        batch_size=10,
+        poll_interval=0.5,
+        should_stop=lambda: len(waits) == 6,
+        sleep=waits.append,
+        backoff=Backoff(initial=1, maximum=8),
+    )
+    assert waits == [1, 2, 4, 8, 8, 8]
+    assert publisher.closed
+
+
+def test_the_loop_polls_when_idle_and_goes_on_at_once_when_more_is_pending():
+    relay, outbox, _ = service([event(i) for i in range(1, 5)])
+    waits: list[float] = []
+    reports = []
+    relay.run_relay(
+        batch_size=2,
+        poll_interval=0.5,
+        should_stop=lambda: len(waits) == 2,
+        on_report=reports.append,
+        sleep=waits.append,
+    )
+    assert waits == [0.5, 0.5]
+    assert [r.batch.published for r in reports] == [2, 2, 0, 0]
+    assert outbox.pending == []
+
+
+def test_the_loop_resets_its_backoff_after_a_success():
+    publisher = FakePublisher()
+    relay, outbox, _ = service([event(1)], publisher)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        publisher.fail_at = None if len(waits) == 2 else publisher.fail_at
+
+    publisher.fail_at = 1
+    relay.run_relay(
+        batch_size=10,
+        poll_interval=0.5,
+        should_stop=lambda: len(waits) == 3,
+        sleep=sleep,
+        backoff=Backoff(initial=1, maximum=8),
+    )
+    assert waits == [1, 2, 0.5]
+    assert outbox.pending == []
+
+
+def test_a_message_is_routed_by_type_and_identified_by_the_event_id():
+    message = to_message(event(42, order_id=7, type="order.delivered"))
+    assert (message.message_id, message.routing_key) == ("42", "order.delivered")
+    assert message.body["schema_version"] == SCHEMA_VERSION
+    assert message.body["created_at"] == "2026-01-01T00:00:42Z"
+    assert message.body["order_id"] == 7
+    json.dumps(message.body)  # JSON-ready as it is
+
+
+def test_every_event_type_the_services_write_has_a_valid_schema():
+    written = {"order.created", "payment.failed", "payment.refunded"}
+    assert set(EVENT_TYPES) == written | set(TRANSITIONS.values())
+    for event_type in EVENT_TYPES:
+        assert schema_path(event_type).name == f"{event_type}.v1.json"
+        jsonschema.Draft202012Validator.check_schema(load_schema(event_type))
+
+
+def test_a_schema_refuses_a_message_that_breaks_the_contract():
+    body = to_message(event(1)).body
+    jsonschema.validate(body, load_schema("order.shipped"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**body, "data": {}}, load_schema("order.shipped"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**body, "schema_version": 2}, load_schema("order.shipped"))
+
+
+def test_the_lag_is_the_age_of_the_oldest_pending_event():
+    relay, _, _ = service([event(5)], now=datetime(2026, 1, 1, 0, 1, tzinfo=UTC))
+    batch = relay.publish_batch(batch_size=0)
+    assert relay.report(batch).lag_seconds == 55.0
