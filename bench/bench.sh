@@ -41,9 +41,11 @@ flat_env=(env DATABASE_URL="$pg/$flat_db" SECRET_KEY=bench-secret-key-0123456789
 "${flat_env[@]}" "$work/peers-venv/bin/python" "$peers/flat_drf/manage.py" migrate -v 0
 "${flat_env[@]}" "$work/peers-venv/bin/python" "$peers/flat_drf/manage.py" seed --products "$products" >&2
 
+# Throttles off: the peer has none, and the anonymous default (120/min) would turn
+# the load into 429s. Everything else is the production code path.
 orderly_env=(env DATABASE_URL="$pg/$orderly_db" DJANGO_DEBUG=false
     DJANGO_SECRET_KEY=bench-secret-key-0123456789abcdef GUNICORN_ACCESS_LOG=
-    LOG_LEVEL=WARNING)
+    LOG_LEVEL=WARNING THROTTLE_ANON= THROTTLE_USER= THROTTLE_AUTH=)
 "${orderly_env[@]}" "$root/.venv/bin/python" "$root/manage.py" migrate -v 0
 # The same rows (same skus, prices, creation order) as the peer's seed.
 psql "$pg/$flat_db" -q -c "\copy (SELECT sku, name, description, price, stock, is_active::text AS is_active FROM shop_product ORDER BY id) TO '$work/products.csv' CSV HEADER"
