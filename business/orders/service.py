@@ -19,7 +19,6 @@ from business.orders.rules import (
 from business.pagination import page_request, require_page
 from business.transaction import atomic
 from data.catalog.repository import ProductRecord, ProductRepository
-from data.errors import OutOfStock
 from data.orders.events import EventRecord, EventRepository
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
 from data.payments.gateway import PaymentGateway, default_gateway
@@ -62,16 +61,13 @@ class OrderService:
             raise PermissionDenied("Only customers place orders.")
         _check_lines(lines)
         with atomic(self._uow):
-            products = self._products.lock_many(
-                sorted(line.product_id for line in lines)
+            products, taken = self._products.reserve(
+                {line.product_id: line.quantity for line in lines}
             )
+            # Raises when a line fails; whatever was taken is rolled back with it.
             priced = _price_lines(lines, products)
-            try:
-                self._products.add_stock(
-                    {line.product_id: -line.quantity for line in lines}
-                )
-            except OutOfStock:  # pragma: no cover - the checks above come first
-                raise InsufficientStock("Stock ran out.") from None
+            if not taken:
+                raise InsufficientStock("Stock ran out while the order was placed.")
             order = self._orders.add(
                 customer_id=actor.user_id, currency=config.currency(), lines=priced
             )

@@ -79,6 +79,13 @@ def _filtered(spec: ProductFilter):
     return qs
 
 
+def _can_take(products: dict[int, ProductRecord], quantities: dict[int, int]) -> bool:
+    return all(
+        pk in products and products[pk].is_active and products[pk].stock >= quantity
+        for pk, quantity in quantities.items()
+    )
+
+
 class ProductRepository:
     """Find, list, add and update products."""
 
@@ -133,6 +140,23 @@ class ProductRepository:
             .values_list(*_FIELDS)
         )
         return {row[0]: _to_record(row) for row in rows}
+
+    def reserve(
+        self, quantities: dict[int, int]
+    ) -> tuple[dict[int, ProductRecord], bool]:
+        """Lock these products in id order; take the quantities if all can be taken.
+
+        Return the products as they were before, and whether the stock was taken:
+        only when every product exists, is active and has enough, else none is.
+        """
+        # Two statements on purpose: a single CTE that locks (FOR UPDATE) and
+        # updates oversold under concurrency, caught by tests/integration/
+        # test_concurrency.py; the update must see the rows as locked.
+        products = self.lock_many(sorted(quantities))
+        taken = _can_take(products, quantities)
+        if taken:
+            self.add_stock({pk: -quantity for pk, quantity in quantities.items()})
+        return products, taken
 
     def add_stock(self, deltas: dict[int, int]) -> None:
         """Add a (possibly negative) amount to the stock of each product, at once."""

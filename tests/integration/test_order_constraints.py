@@ -129,3 +129,33 @@ def test_a_line_holds_a_product_once_and_a_quantity_of_one_to_a_thousand(db):
         with pytest.raises(IntegrityError), transaction.atomic():
             OrderLineFactory(order=line.order, quantity=quantity)
     assert OrderLine.objects.count() == 1
+
+
+def test_reserve_takes_every_quantity_and_returns_the_rows_before(db):
+    a, b = ProductFactory(stock=5), ProductFactory(stock=3)
+    products, taken = ProductRepository().reserve({b.pk: 3, a.pk: 2})
+    assert taken is True
+    assert list(products) == sorted([a.pk, b.pk])
+    assert (products[a.pk].stock, products[b.pk].stock) == (5, 3)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.stock, b.stock) == (3, 0)
+
+
+@pytest.mark.parametrize(
+    "problem", ["short", "inactive", "unknown"], ids=["short", "inactive", "unknown"]
+)
+def test_reserve_takes_nothing_when_any_line_fails(db, problem):
+    a = ProductFactory(stock=5)
+    b = ProductFactory(
+        stock=1 if problem == "short" else 9, is_active=problem != "inactive"
+    )
+    wanted = {a.pk: 2, b.pk: 2}
+    if problem == "unknown":
+        wanted[10**9] = 1
+    products, taken = ProductRepository().reserve(wanted)
+    assert taken is False
+    assert 10**9 not in products
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.stock, b.stock) == (5, 1 if problem == "short" else 9)

@@ -40,7 +40,7 @@ class _Clock:
 
 
 class FakeStockRepository(FakeProductRepository):
-    """ProductRepository's methods, with the stock ones: lock_many and add_stock."""
+    """ProductRepository's methods, with the stock ones: reserve, lock_many, add_stock."""
 
     def __init__(self, uow: FakeUnitOfWork | None = None) -> None:
         super().__init__(uow)
@@ -49,6 +49,18 @@ class FakeStockRepository(FakeProductRepository):
     def lock_many(self, product_ids: list[int]) -> dict[int, ProductRecord]:
         self.lock_calls.append(list(product_ids))
         return {pk: self.rows[pk] for pk in sorted(product_ids) if pk in self.rows}
+
+    def reserve(
+        self, quantities: dict[int, int]
+    ) -> tuple[dict[int, ProductRecord], bool]:
+        products = self.lock_many(sorted(quantities))
+        taken = all(
+            pk in products and products[pk].is_active and products[pk].stock >= q
+            for pk, q in quantities.items()
+        )
+        if taken:
+            self.add_stock({pk: -q for pk, q in quantities.items()})
+        return products, taken
 
     def add_stock(self, deltas: dict[int, int]) -> None:
         self._write()

@@ -216,12 +216,12 @@ def test_the_last_units_can_be_ordered(world, tea):
         world.place(DAVE, (tea, 1))
 
 
-def test_stock_the_database_refuses_is_still_insufficient_stock(
+def test_a_reservation_the_repository_refuses_is_insufficient_stock(
     world, mug, monkeypatch
 ):
-    # The rows read as locked promise more than the CHECK constraint then allows.
+    # The rows read as locked look sufficient, yet the reservation took nothing.
     stale = {mug.id: replace(mug, stock=50)}
-    monkeypatch.setattr(world.products, "lock_many", lambda ids: stale)
+    monkeypatch.setattr(world.products, "reserve", lambda quantities: (stale, False))
     with pytest.raises(InsufficientStock):
         world.place(CAROL, (mug, 20))
     assert world.stock(mug) == 10
