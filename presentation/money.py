@@ -23,7 +23,9 @@ class MoneyField(serializers.DecimalField):
         super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
         self.allow_number = allow_number
         signed = self.min_value is None or self.min_value < 0
-        self.pattern = rf"^{'-?' if signed else ''}\d{{1,{max_digits - 2}}}(\.\d{{1,2}})?$"
+        self.pattern = (
+            rf"^{'-?' if signed else ''}\d{{1,{max_digits - 2}}}(\.\d{{1,2}})?$"
+        )
 
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, str):

@@ -11,7 +11,6 @@ from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
 from presentation.permissions import StaffWritesOnly
-
 from presentation.problems import PROBLEM_CONTENT_TYPE
 
 _DESCRIPTIONS = {
@@ -95,6 +94,21 @@ def _expected_type(field: serializers.Field, value: Any) -> str | None:
             )
             return None if fits else kind
     return None
+
+
+class QueryBooleanField(serializers.BooleanField):
+    """A boolean in a query string: true/false or 1/0, in any case; nothing else.
+
+    DRF's BooleanField also reads "yes", "on", "t" and an empty value.
+    """
+
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_internal_value(self, data: Any) -> bool:
+        value = self._VALUES.get(str(data).strip().lower())
+        if value is None:
+            self.fail("invalid")
+        return value
 
 
 class AutoSchema(openapi.AutoSchema):

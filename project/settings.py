@@ -65,10 +65,17 @@ INSTALLED_APPS = [
     "data.idempotency",
     "data.cache",
     "presentation",
+    # Metrics and tracing wired around the layers at start-up (project/apps.py).
+    "project.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
     "presentation.middleware.RequestIdMiddleware",
+    # Inside the id's middleware: log lines and metrics see every answer, even early
+    # ones (413); the timer sees the session and authentication queries too.
+    "presentation.logs.RequestLogMiddleware",
+    "presentation.metrics.MetricsMiddleware",
+    "project.metrics.QueryTimingMiddleware",
     # Before anything that may answer early (413s too need CORS headers to be read).
     "corsheaders.middleware.CorsMiddleware",
     "presentation.middleware.BodySizeLimitMiddleware",
@@ -223,10 +230,27 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # One JSON object per line; a record's `extra` fields become its keys, and every
+    # record made while a request is served carries its `request_id`.
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+            },
+        }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "presentation.logs.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # pika logs every socket step at INFO; the relay reports failures itself.
     "loggers": {"pika": {"level": "CRITICAL"}},

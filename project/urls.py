@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 )
 
 from presentation import health
+from presentation.metrics import metrics_view
 from presentation.problems import not_found_view
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Prometheus scrapes this; deployments keep it off the public side (README).
+    path("metrics", metrics_view, name="metrics"),
     # Unknown API routes answer with a problem even when DEBUG shows HTML pages.
     re_path(r"^api/", not_found_view),
 ]

@@ -16,7 +16,7 @@ from business.catalog.rules import (
 from presentation.money import MoneyField
 from presentation.pagination import PageQuery
 from presentation.records import RecordOutput
-from presentation.schema import StrictInput, page_serializer
+from presentation.schema import QueryBooleanField, StrictInput, page_serializer
 
 
 def _price_field(**kwargs) -> serializers.DecimalField:
@@ -36,7 +36,10 @@ def _price_input(**kwargs) -> MoneyField:
 def _sku_input(**kwargs) -> serializers.CharField:
     # Lower case is accepted (and upper-cased); spaces are not trimmed but refused.
     return serializers.RegexField(
-        r"\A[A-Za-z0-9_-]+\Z", max_length=SKU_MAX_LENGTH, trim_whitespace=False, **kwargs
+        r"\A[A-Za-z0-9_-]+\Z",
+        max_length=SKU_MAX_LENGTH,
+        trim_whitespace=False,
+        **kwargs,
     )
 
 
@@ -83,22 +86,13 @@ class ProductListQuery(PageQuery):
     search = serializers.CharField(
         required=False, allow_blank=True, help_text="Part of the sku or name."
     )
-    min_price = _price_input(
-        required=False, allow_number=False, help_text="Inclusive."
+    min_price = _price_input(required=False, allow_number=False, help_text="Inclusive.")
+    max_price = _price_input(required=False, allow_number=False, help_text="Inclusive.")
+    in_stock = QueryBooleanField(
+        required=False, help_text="true: stock > 0; false: stock = 0."
     )
-    max_price = _price_input(
-        required=False, allow_number=False, help_text="Inclusive."
-    )
-    in_stock = serializers.BooleanField(
+    is_active = QueryBooleanField(
         required=False,
-        allow_null=True,
-        default=None,
-        help_text="true: stock > 0; false: stock = 0.",
-    )
-    is_active = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
         help_text="Staff only; ignored for others, who see active products.",
     )
     ordering = serializers.ChoiceField(

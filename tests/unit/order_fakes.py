@@ -40,7 +40,7 @@ class _Clock:
 
 
 class FakeStockRepository(FakeProductRepository):
-    """ProductRepository's methods, with the stock ones: reserve, lock_many, add_stock."""
+    """ProductRepository with the stock methods: reserve, lock_many, add_stock."""
 
     def __init__(self, uow: FakeUnitOfWork | None = None) -> None:
         super().__init__(uow)

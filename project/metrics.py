@@ -1,0 +1,113 @@
+"""Metrics that need the whole project: database time and business outcomes.
+
+Business stays framework-free, so its outcomes are counted here, from outside: the
+use cases that produce them are wrapped once at start-up (`install`), and each
+wrapper reads the outcome from what the method returns or raises, the way the
+business layer itself reports it (records and business exceptions, not HTTP).
+So the counts are the same whichever door (API, admin) a use case came through.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import Counter, Histogram
+
+from business.errors import PaymentDeclined
+from business.idempotency import IdempotencyService, Replay
+from business.orders.rules import InsufficientStock
+from business.orders.service import OrderService
+from business.payments.service import PaymentService
+from data.instrumentation import timed_queries
+from data.payments.repository import PaymentRepository
+
+DB_QUERY_SECONDS = Histogram(
+    "orderly_db_query_duration_seconds",
+    "Seconds each SQL statement of a request took.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+ORDERS_PLACED = Counter("orderly_orders_placed", "Orders placed (committed).")
+PAYMENTS = Counter("orderly_payments", "Payments recorded, by status.", ["status"])
+STOCK_CONFLICTS = Counter(
+    "orderly_stock_conflicts", "Orders refused for insufficient stock (409)."
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "orderly_idempotent_replays", "Requests answered from a stored Idempotency-Key."
+)
+for _status in ("succeeded", "failed", "refunded"):
+    PAYMENTS.labels(_status)
+
+_COUNTED = "_orderly_counted"
+
+
+class QueryTimingMiddleware:
+    """Time every SQL statement a request runs (project wiring: presentation may not
+    touch the database layer, and the timer itself lives in `data`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with timed_queries(DB_QUERY_SECONDS.observe):
+            return self.get_response(request)
+
+
+def install() -> None:
+    """Count business outcomes where the use cases produce them (once per process)."""
+    _count(OrderService, "place_order", _placed, {InsufficientStock: _conflict})
+    _count(PaymentService, "pay_order", _paid, {PaymentDeclined: _declined})
+    _count(PaymentRepository, "mark_refunded", _refunded)
+    _count(IdempotencyService, "begin", _replayed)
+
+
+def _placed(order: Any) -> None:
+    ORDERS_PLACED.inc()
+
+
+def _conflict(error: Exception) -> None:
+    STOCK_CONFLICTS.inc()
+
+
+def _paid(payment: Any) -> None:
+    PAYMENTS.labels(payment.status).inc()
+
+
+def _declined(error: Exception) -> None:
+    PAYMENTS.labels("failed").inc()
+
+
+def _refunded(payment: Any) -> None:
+    PAYMENTS.labels("refunded").inc()
+
+
+def _replayed(outcome: Any) -> None:
+    if isinstance(outcome, Replay):
+        IDEMPOTENT_REPLAYS.inc()
+
+
+def _count(
+    cls: type,
+    name: str,
+    on_return: Callable[[Any], None],
+    on_error: dict[type[Exception], Callable[[Exception], None]] | None = None,
+) -> None:
+    method = getattr(cls, name)
+    if getattr(method, _COUNTED, False):
+        return
+    errors = tuple(on_error or ())
+
+    @functools.wraps(method)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = method(*args, **kwargs)
+        except errors as error:
+            next(h for t, h in (on_error or {}).items() if isinstance(error, t))(error)
+            raise
+        on_return(result)
+        return result
+
+    setattr(counted, _COUNTED, True)
+    setattr(cls, name, counted)
