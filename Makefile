@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly_bench
 ROWS ?= 1000000
 
-.PHONY: help install run test lint format bench bench-import clean
+.PHONY: help install run test fuzz e2e lint format bench bench-import clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -27,11 +27,19 @@ run: install  ## Serve on http://127.0.0.1:8000 (SQLite and demo data unless DAT
 	@echo "Admin:     http://127.0.0.1:8000/admin/"
 	$(BIN)/gunicorn --config gunicorn.conf.py project.wsgi
 
-test: install  ## Run the whole suite on PostgreSQL, with coverage.
+test: install  ## Run the suite on PostgreSQL, with coverage (fuzz and browser tests: make fuzz, make e2e).
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m tests.check_database
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest \
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest -m "not e2e and not fuzz" \
 		--cov=presentation --cov=business --cov=data --cov-report=term-missing:skip-covered \
 		--cov-fail-under=90
+
+fuzz: install  ## Contract fuzzing (schemathesis) of every operation, as customer and staff, on gunicorn.
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m tests.check_database
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest -m fuzz tests/contract
+
+e2e: install  ## Browser tests: headless Chromium (/usr/bin/chromium) on Swagger UI, ReDoc and the admin.
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m tests.check_database
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest -m e2e tests/e2e
 
 lint: install  ## ruff lint + format check and the import contracts.
 	$(BIN)/ruff check .

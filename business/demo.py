@@ -103,7 +103,10 @@ class DemoDataService:
             )
         if if_empty and self._products.count():
             return DemoSummary(seeded=False)
-        self._accounts.ensure_user(actor=actor, is_staff=True, **_fields(STAFF))
+        # A superuser, so that the advertised admin login can use the admin.
+        self._accounts.ensure_user(
+            actor=actor, is_staff=True, is_superuser=True, **_fields(STAFF)
+        )
         customers, new_customers = self._ensure_customers(actor, plan.customers)
         new_products = sum(
             self._ensure_product(actor, i) for i in range(1, plan.products + 1)

@@ -17,6 +17,8 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from presentation.orders.metrics import OUTBOX_REGISTRY
+
 # Labelled by the matched route's name (or pattern), never the raw path, so that
 # ids in URLs cannot grow the number of series.
 REQUESTS = Counter(
@@ -56,11 +58,13 @@ def view_label(request: HttpRequest) -> str:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Serve every metric in Prometheus' text format, summed over gunicorn workers."""
+    """Serve every metric in Prometheus' text format, summed over gunicorn workers,
+    and the outbox backlog, measured now (the only query `/metrics` makes)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker writes its own files; any worker answers for all of them.
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(registry) + generate_latest(OUTBOX_REGISTRY)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -57,12 +57,13 @@ class AccountService:
         email: str,
         password: str,
         is_staff: bool = False,
+        is_superuser: bool = False,
     ) -> tuple[UserRecord, bool]:
         """Return the user with this username, creating it if needed; say if created.
 
         An existing user is left as it is, password included.
         """
-        if is_staff and not actor.is_staff:
+        if (is_staff or is_superuser) and not actor.is_staff:
             raise PermissionDenied("Only staff may create staff accounts.")
         existing = self._users.find_by_username(username)
         if existing is not None:
@@ -77,6 +78,7 @@ class AccountService:
                     email=email,
                     password=password,
                     is_staff=is_staff,
+                    is_superuser=is_superuser,
                 )
             except DuplicateError as exc:
                 raise RuleViolation([_taken(exc.field)]) from exc

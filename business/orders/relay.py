@@ -42,6 +42,19 @@ class RelayReport:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxBacklog:
+    """What waits in the outbox: events not yet published, age of the oldest."""
+
+    pending: int
+    lag_seconds: float
+
+
+def lag_seconds(oldest: datetime | None, now: datetime) -> float:
+    """Return the age of the oldest pending event (0 when nothing is pending)."""
+    return max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Backoff:
     """Waits after a broker failure: `initial` seconds, doubled up to `maximum`."""
 
@@ -93,14 +106,13 @@ class EventRelayService:
 
     def report(self, batch: BatchResult, *, retry_in: float = 0.0) -> RelayReport:
         """Return the metrics after `batch`: totals, pending events, outbox lag."""
-        oldest = self._outbox.oldest_pending_at()
-        lag = (self._clock() - oldest).total_seconds() if oldest else 0.0
+        lag = lag_seconds(self._outbox.oldest_pending_at(), self._clock())
         return RelayReport(
             batch=batch,
             published_total=self._published,
             failures_total=self._failures,
             pending=self._outbox.count_pending(),
-            lag_seconds=max(lag, 0.0),
+            lag_seconds=lag,
             retry_in=retry_in,
         )
 
@@ -148,3 +160,24 @@ class EventRelayService:
                     sleep(poll_interval)
         finally:
             self._publisher.close()
+
+
+class OutboxService:
+    """Measure the outbox backlog, whether or not any relay is running."""
+
+    def __init__(
+        self,
+        *,
+        outbox: OutboxRepository | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._outbox = outbox or OutboxRepository()
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def backlog(self) -> OutboxBacklog:
+        """Return how many events wait to be published and the oldest one's age."""
+        state = self._outbox.state()
+        return OutboxBacklog(
+            pending=state.pending,
+            lag_seconds=lag_seconds(state.oldest_at, self._clock()),
+        )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from business import config
 from business.actor import Actor
+from business.catalog.rules import STOCK_MAX
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
 from business.orders.audit import record_event
 from business.orders.rules import (
@@ -149,9 +150,15 @@ class OrderService:
         transition_event(order.status, "cancelled")
         # Products are locked in id order, as place_order does: no deadlock.
         ids = sorted(line.product_id for line in order.items)
-        self._products.lock_many(ids)
+        products = self._products.lock_many(ids)
+        # Stock stops at its maximum: staff may have set it there since the order.
         self._products.add_stock(
-            {line.product_id: line.quantity for line in order.items}
+            {
+                line.product_id: min(
+                    line.quantity, STOCK_MAX - products[line.product_id].stock
+                )
+                for line in order.items
+            }
         )
         cancelled = self._move(actor, order, "cancelled", {"from": order.status})
         paid = self._payments.find_succeeded(order.id)

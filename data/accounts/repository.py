@@ -58,11 +58,19 @@ class UserRepository:
         return get_user_model().objects.filter(email__iexact=email).exists()
 
     def add(
-        self, *, username: str, email: str, password: str, is_staff: bool = False
+        self,
+        *,
+        username: str,
+        email: str,
+        password: str,
+        is_staff: bool = False,
+        is_superuser: bool = False,
     ) -> UserRecord:
         """Create a user with a hashed password."""
         model = get_user_model()
-        user = model(username=username, email=email, is_staff=is_staff)
+        user = model(
+            username=username, email=email, is_staff=is_staff, is_superuser=is_superuser
+        )
         user.set_password(password)
         try:
             user.save(force_insert=True)

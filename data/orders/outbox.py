@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Count, Exists, Min, OuterRef
 
 from data.orders.events import EventRecord
 from data.orders.models import OrderEvent, PendingEvent
 
 _FIELDS = tuple(EventRecord.__slots__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxState:
+    """How many events wait to be published, and when the oldest was written."""
+
+    pending: int
+    oldest_at: datetime | None
 
 
 class OutboxRepository:
@@ -61,3 +70,10 @@ class OutboxRepository:
     def oldest_pending_at(self) -> datetime | None:
         """Return when the oldest unpublished event was written, if any is."""
         return PendingEvent.objects.aggregate(oldest=Min("created_at"))["oldest"]
+
+    def state(self) -> OutboxState:
+        """Return the pending count and the oldest pending event's time (one query)."""
+        row = PendingEvent.objects.aggregate(
+            pending=Count("pk"), oldest=Min("created_at")
+        )
+        return OutboxState(pending=row["pending"], oldest_at=row["oldest"])

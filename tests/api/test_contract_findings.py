@@ -146,3 +146,23 @@ def test_product_reads_need_no_credentials_in_the_schema(schema):
 def test_the_idempotency_key_documents_its_length(schema):
     (header,) = schema["paths"]["/api/v1/orders/"]["post"]["parameters"]
     assert header["schema"] == {"type": "string", "minLength": 1, "maxLength": 255}
+
+
+@pytest.mark.django_db
+def test_a_cancel_restores_stock_up_to_its_maximum(customer_api, staff_api):
+    # Staff set the stock to the maximum while the order held 5: the cancel
+    # overflowed the integer column (500).
+    product = ProductFactory(stock=10)
+    body = {"items": [{"product_id": product.id, "quantity": 5}]}
+    order = customer_api.post("/api/v1/orders/", body, format="json").json()
+    patch = staff_api.patch(
+        f"/api/v1/products/{product.id}/", {"stock": 2147483647}, format="json"
+    )
+    assert patch.status_code == 200
+
+    response = customer_api.post(f"/api/v1/orders/{order['id']}/cancel/")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    product.refresh_from_db()
+    assert product.stock == 2147483647

@@ -75,6 +75,12 @@ class TestCallCommand:
         )
         assert staff.is_staff and not customer.is_staff
 
+    def test_the_staff_login_can_use_the_admin(self, client):
+        call("seed_demo_data", "--orders", "0", "--products", "0")
+        assert client.login(username=STAFF.username, password=STAFF.password)
+        assert client.get("/admin/catalog/product/").status_code == 200
+        assert client.get("/admin/orders/order/").status_code == 200
+
     def test_if_empty_skips_a_database_with_products(self):
         ProductFactory()
         result = call("seed_demo_data", "--if-empty")

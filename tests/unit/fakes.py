@@ -155,7 +155,13 @@ class FakeUserRepository:
         return any(u.email.lower() == email.lower() for u in self.rows.values())
 
     def add(
-        self, *, username: str, email: str, password: str, is_staff: bool = False
+        self,
+        *,
+        username: str,
+        email: str,
+        password: str,
+        is_staff: bool = False,
+        is_superuser: bool = False,
     ) -> UserRecord:
         if username in self.raced or self.username_taken(username):
             raise DuplicateError("username")

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
+from prometheus_client import start_http_server
 
 from business.orders.relay import EventRelayService, RelayReport
 from presentation.management.base import OrderlyCommand, positive_int
+from presentation.orders import metrics
 
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_POLL_INTERVAL = 1.0
+DEFAULT_METRICS_ADDR = "127.0.0.1"
 
 
 def seconds(text: str) -> float:
@@ -27,6 +32,41 @@ def seconds(text: str) -> float:
             f"use more than 0 and at most 3600, not {text}"
         )
     return value
+
+
+def port(text: str) -> int:
+    """Read a TCP port number, 1 to 65535."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"use a port from 1 to 65535, not {text}")
+    return int(text)
+
+
+@contextmanager
+def metrics_server(addr: str, port: int | None) -> Iterator[None]:
+    """Serve the relay's Prometheus metrics on addr:port while the block runs."""
+    if port is None:
+        yield
+        return
+    try:
+        server, thread = start_http_server(port, addr, registry=metrics.RELAY_REGISTRY)
+    except OSError as exc:
+        raise CommandError(f"cannot serve metrics on {addr}:{port}: {exc}") from exc
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def counted(write: Callable[[RelayReport], None]) -> Callable[[RelayReport], None]:
+    """Update the relay's Prometheus metrics from each report, then `write` it."""
+
+    def on_report(report: RelayReport) -> None:
+        metrics.record(report)
+        write(report)
+
+    return on_report
 
 
 def metrics_line(report: RelayReport) -> str:
@@ -47,7 +87,10 @@ class Command(OrderlyCommand):
         "event id. An event leaves the outbox only once the broker confirmed it, so "
         "it may arrive twice after a crash; consumers deduplicate by message_id. "
         "Several relays may run at once. Without --once it runs until stopped "
-        "(SIGTERM/SIGINT), retrying with backoff while the broker is down."
+        "(SIGTERM/SIGINT), retrying with backoff while the broker is down. With "
+        "--metrics-port it serves Prometheus metrics (orderly_events_published_total, "
+        "orderly_event_publish_failures_total, orderly_outbox_pending, "
+        "orderly_outbox_lag_seconds) at http://ADDR:PORT/metrics."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -71,14 +114,39 @@ class Command(OrderlyCommand):
             help="Seconds to wait when nothing is pending "
             f"(default {DEFAULT_POLL_INTERVAL:g}).",
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=port,
+            default=None,
+            metavar="PORT",
+            help="Serve Prometheus metrics on this port (default: not served).",
+        )
+        parser.add_argument(
+            "--metrics-addr",
+            default=DEFAULT_METRICS_ADDR,
+            metavar="ADDR",
+            help="Address of the metrics server, e.g. 0.0.0.0 in a container "
+            f"(default {DEFAULT_METRICS_ADDR}).",
+        )
 
     def run(
-        self, *, once: bool, batch_size: int, poll_interval: float, **_: Any
+        self,
+        *,
+        once: bool,
+        batch_size: int,
+        poll_interval: float,
+        metrics_port: int | None = None,
+        metrics_addr: str = DEFAULT_METRICS_ADDR,
+        **_: Any,
     ) -> None:
+        with metrics_server(metrics_addr, metrics_port):
+            self._relay(once=once, batch_size=batch_size, poll_interval=poll_interval)
+
+    def _relay(self, *, once: bool, batch_size: int, poll_interval: float) -> None:
         service = EventRelayService()
         if once:
             report = service.publish_pending(
-                batch_size=batch_size, on_report=self._write_failure
+                batch_size=batch_size, on_report=counted(self._write_failure)
             )
             self.stdout.write(
                 f"Published {report.published_total} events. {metrics_line(report)}"
@@ -92,7 +160,7 @@ class Command(OrderlyCommand):
             batch_size=batch_size,
             poll_interval=poll_interval,
             should_stop=stop.is_set,
-            on_report=self._write_report,
+            on_report=counted(self._write_report),
             # Waiting on the event, not time.sleep: a signal ends the wait at once.
             sleep=stop.wait,
         )
