@@ -1,4 +1,4 @@
-"""Real gunicorn instances (the project's gunicorn.conf.py) for deployment tests.
+"""Real gunicorn instances (the project's gunicorn.conf.py) for tests that need one.
 
 Each server is a subprocess in its own process group with production settings
 (`project.settings`, DEBUG off) on ports 8400-8499; it is always stopped, by the

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -26,21 +22,9 @@ import environ
 import psycopg
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-RUN_DIR = ROOT / "run"
-PORTS = range(8300, 8400)
+from tests import gunicorn_support
 
-
-def free_port() -> int:
-    """Return a port of 8300-8399 that nothing listens on."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8300-8399")
+RUN_DIR = gunicorn_support.RUN_DIR
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:
@@ -53,92 +37,33 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
-# Production settings (DEBUG off), less the throttles: fuzzing is a flood.
-SERVER_ENV = {
-    "DJANGO_SETTINGS_MODULE": "project.settings",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "live-test-server-key-not-a-secret-0123456789",
-    "JWT_ACCESS_MINUTES": "60",
-    "THROTTLE_ANON": "",
-    "THROTTLE_USER": "",
-    "THROTTLE_AUTH": "",
-    "LOG_LEVEL": "WARNING",
-}
-
-
 @contextmanager
 def gunicorn(database: str, *, name: str) -> Iterator[str]:
     """Serve Orderly on `database` while the block runs; yield its base URL."""
-    port = free_port()
-    RUN_DIR.mkdir(exist_ok=True)
-    log = RUN_DIR / f"{name}-server.log"
     static_root = tempfile.mkdtemp(prefix="orderly-static-")
-    # As a deployment does: whitenoise serves STATIC_ROOT when DEBUG is off.
-    manage(
-        database,
-        "collectstatic",
-        "--no-input",
-        "-v",
-        "0",
-        **SERVER_ENV,
-        DJANGO_STATIC_ROOT=static_root,
-    )
-    env = {
-        **os.environ,
-        **SERVER_ENV,
-        "DATABASE_URL": database,
-        "DJANGO_STATIC_ROOT": static_root,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-    }
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "gunicorn.conf.py",
-                "project.wsgi",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    # Production settings (DEBUG off, throttles off: fuzzing is a flood), and, as a
+    # deployment does, whitenoise serving what collectstatic put in STATIC_ROOT.
+    env = {"DJANGO_STATIC_ROOT": static_root, "JWT_ACCESS_MINUTES": "60"}
     try:
-        _wait_until_up(process, url, log)
-        yield url
+        manage(
+            database,
+            "collectstatic",
+            "--no-input",
+            "-v",
+            "0",
+            **gunicorn_support.server_env(database, 0, **env),
+        )
+        with gunicorn_support.gunicorn(database, name=name, **env) as url:
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         shutil.rmtree(static_root, ignore_errors=True)
-
-
-def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
 
 
 def manage(database: str, *args: str, **env: str) -> str:
     """Run a manage.py command on `database` in a subprocess; return its output."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=gunicorn_support.ROOT,
         env={**os.environ, **env, "DATABASE_URL": database},
         capture_output=True,
         text=True,
