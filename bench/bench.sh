@@ -49,11 +49,7 @@ orderly_env=(env DATABASE_URL="$pg/$orderly_db" DJANGO_DEBUG=false
 "${orderly_env[@]}" "$root/.venv/bin/python" "$root/manage.py" migrate -v 0
 # The same rows (same skus, prices, creation order) as the peer's seed.
 psql "$pg/$flat_db" -q -c "\copy (SELECT sku, name, description, price, stock, is_active::text AS is_active FROM shop_product ORDER BY id) TO '$work/products.csv' CSV HEADER"
-if [[ -n "${BENCH_RAW_COPY:-}" ]]; then
-    psql "$pg/$orderly_db" -q -c "\copy catalog_product(sku, name, description, price, stock, is_active, created_at, updated_at) FROM PROGRAM 'sed \"1d; s/\$/,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z/\" $work/products.csv' CSV"
-else
-    "${orderly_env[@]}" "$root/.venv/bin/python" "$root/manage.py" import_products "$work/products.csv" -v 0 >&2
-fi
+"${orderly_env[@]}" "$root/.venv/bin/python" "$root/manage.py" import_products "$work/products.csv" -v 0 >&2
 # What autovacuum would do soon after a bulk load: fresh statistics, merged GIN lists.
 psql "$pg/$orderly_db" -q -c "VACUUM ANALYZE"
 psql "$pg/$flat_db" -q -c "VACUUM ANALYZE"

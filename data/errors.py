@@ -13,10 +13,6 @@ class DuplicateError(DataError):
         self.field = field
 
 
-class DatabaseUnavailable(DataError):
-    """The database did not answer."""
-
-
 class OutOfStock(DataError):
     """The database refused a stock change that would go below zero."""
 

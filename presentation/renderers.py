@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import orjson
 from rest_framework import renderers
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    # Lazy translation strings and other str-like objects.
+def _default(value: Any) -> str:
+    # Decimals (money keeps its places), lazy translation strings, str-likes.
     return str(value)
 
 

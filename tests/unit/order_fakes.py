@@ -367,3 +367,26 @@ class FakeIdempotencyRepository:
 
     def _by_id(self, key_id: int) -> _KeyRow:
         return next(row for row in self.rows.values() if row.id == key_id)
+
+
+class FakeShop:
+    """Every fake the order and payment services run on, sharing one unit of work."""
+
+    def __init__(self) -> None:
+        self.uow = FakeUnitOfWork()
+        self.products = FakeStockRepository(self.uow)
+        self.orders = FakeOrderRepository(self.uow)
+        self.events = FakeEventRepository()
+        self.payments = FakePaymentRepository(self.orders)
+        self.gateway = FakeGateway()
+
+    def services(self) -> dict[str, Any]:
+        """Return the keyword arguments that wire a service to these fakes."""
+        return {
+            "orders": self.orders,
+            "products": self.products,
+            "events": self.events,
+            "payments": self.payments,
+            "gateway": self.gateway,
+            "uow": self.uow,
+        }

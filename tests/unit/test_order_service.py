@@ -12,12 +12,7 @@ from business.errors import NotFound, PermissionDenied, RuleViolation
 from business.orders import NewLine, OrderService
 from business.orders.rules import InsufficientStock, InvalidTransition
 from tests.unit.order_fakes import (
-    FakeEventRepository,
-    FakeGateway,
-    FakeOrderRepository,
-    FakePaymentRepository,
-    FakeStockRepository,
-    FakeUnitOfWork,
+    FakeShop,
 )
 
 CAROL = Actor(user_id=1, request_id="req-carol")
@@ -25,24 +20,12 @@ DAVE = Actor(user_id=2, request_id="req-dave")
 STAFF = Actor(user_id=9, is_staff=True, request_id="req-staff")
 
 
-class World:
+class World(FakeShop):
     """The fakes one service runs on, side by side for assertions."""
 
     def __init__(self) -> None:
-        self.uow = FakeUnitOfWork()
-        self.products = FakeStockRepository(self.uow)
-        self.orders = FakeOrderRepository(self.uow)
-        self.events = FakeEventRepository()
-        self.payments = FakePaymentRepository(self.orders)
-        self.gateway = FakeGateway()
-        self.service = OrderService(
-            orders=self.orders,
-            products=self.products,
-            events=self.events,
-            payments=self.payments,
-            gateway=self.gateway,
-            uow=self.uow,
-        )
+        super().__init__()
+        self.service = OrderService(**self.services())
 
     def stock(self, product) -> int:
         return self.products.rows[product.id].stock

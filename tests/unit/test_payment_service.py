@@ -11,12 +11,7 @@ from business.errors import NotFound, PaymentDeclined, RuleViolation
 from business.orders.rules import OrderNotPayable
 from business.payments import PaymentService
 from tests.unit.order_fakes import (
-    FakeEventRepository,
-    FakeGateway,
-    FakeOrderRepository,
-    FakePaymentRepository,
-    FakeStockRepository,
-    FakeUnitOfWork,
+    FakeShop,
 )
 
 CAROL = Actor(user_id=1, request_id="req-pay")
@@ -24,21 +19,13 @@ DAVE = Actor(user_id=2)
 STAFF = Actor(user_id=9, is_staff=True)
 
 
-class World:
+class World(FakeShop):
     def __init__(self) -> None:
-        self.uow = FakeUnitOfWork()
-        self.orders = FakeOrderRepository(self.uow)
-        self.events = FakeEventRepository()
-        self.payments = FakePaymentRepository(self.orders)
-        self.gateway = FakeGateway()
-        self.service = PaymentService(
-            payments=self.payments,
-            orders=self.orders,
-            events=self.events,
-            gateway=self.gateway,
-            uow=self.uow,
-        )
-        product = FakeStockRepository().seed(price=Decimal("12.50"))
+        super().__init__()
+        wiring = self.services()
+        del wiring["products"]  # paying touches no stock
+        self.service = PaymentService(**wiring)
+        product = self.products.seed(price=Decimal("12.50"))
         self.order = self.orders.seed(customer_id=1, lines=[(product, 2)])
 
     def pay(self, actor=CAROL, order_id=None, amount="25.00", token="tok_visa"):

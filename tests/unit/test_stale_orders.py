@@ -12,11 +12,9 @@ from business.actor import Actor
 from business.errors import PermissionDenied
 from business.orders import OrderService
 from tests.unit.order_fakes import (
-    FakeEventRepository,
-    FakeGateway,
     FakeOrderRepository,
     FakePaymentRepository,
-    FakeStockRepository,
+    FakeShop,
     FakeUnitOfWork,
 )
 
@@ -49,20 +47,12 @@ class StaleOrderRepository(FakeOrderRepository):
         return order if order.created_at < before else None
 
 
-class World:
+class World(FakeShop):
     def __init__(self) -> None:
-        self.uow = FakeUnitOfWork()
-        self.products = FakeStockRepository(self.uow)
+        super().__init__()
         self.orders = StaleOrderRepository(self.uow)
-        self.events = FakeEventRepository()
-        self.service = OrderService(
-            orders=self.orders,
-            products=self.products,
-            events=self.events,
-            payments=FakePaymentRepository(self.orders),
-            gateway=FakeGateway(),
-            uow=self.uow,
-        )
+        self.payments = FakePaymentRepository(self.orders)
+        self.service = OrderService(**self.services())
         self.mug = self.products.add(
             sku="MUG",
             name="Mug",
