@@ -199,6 +199,7 @@ def variables_read(path: Path) -> set[str]:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
+            and ast.unparse(node.func.value) in ("env", "os.environ")
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)

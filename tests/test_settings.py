@@ -12,7 +12,8 @@ PRINT_DATABASE = (
     "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
     "'project.settings'); django.setup(); from django.conf import settings; "
     "db = settings.DATABASES['default']; "
-    "print(db['ENGINE'], db.get('CONN_MAX_AGE'), db.get('CONN_HEALTH_CHECKS'))"
+    "print(db['ENGINE'], db.get('CONN_MAX_AGE'), db.get('CONN_HEALTH_CHECKS'), "
+    "db['OPTIONS'].get('server_side_binding'), db['OPTIONS'].get('prepare_threshold'))"
 )
 
 
@@ -66,10 +67,21 @@ def test_a_postgres_url_keeps_connections_and_checks_them():
         DATABASE_URL="postgres://user:pw@db.example:5432/orderly",
     )
     assert result.returncode == 0, result.stderr
-    engine, max_age, health_checks = result.stdout.split()
+    engine, max_age, health_checks, server_binding, threshold = result.stdout.split()
     assert engine == "django.db.backends.postgresql"
     assert int(max_age) > 0
     assert health_checks == "True"
+    assert (server_binding, threshold) == ("True", "5")
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    result = run(
+        ["-c", PRINT_DATABASE],
+        DATABASE_URL="postgres://user:pw@db.example:5432/orderly?sslmode=require",
+        DB_PREPARED_STATEMENTS="false",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[3:] == ["None", "None"]
 
 
 def test_connection_age_is_configurable():

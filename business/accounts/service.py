@@ -93,6 +93,10 @@ class AccountService:
             )
         return user
 
+    def active_user(self, user_id: int) -> UserRecord | None:
+        """Return the active user with this id (the one a credential names), or None."""
+        return self._users.find(user_id)
+
     def get_me(self, *, actor: Actor) -> UserRecord:
         """Return the calling user."""
         user = self._users.find(actor.user_id) if actor.user_id is not None else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from data import sql
 from data.errors import DuplicateError
 
 
@@ -20,6 +22,18 @@ class UserRecord:
     username: str
     email: str
     is_staff: bool
+
+
+_FIELDS = tuple(UserRecord.__slots__)
+
+
+@cache
+def _find_sql() -> str:
+    user = get_user_model()
+    return (
+        f"SELECT {sql.quoted(user, _FIELDS)} FROM {sql.table(user)} "
+        "WHERE id = %s AND is_active"
+    )
 
 
 def _to_record(user) -> UserRecord:
@@ -41,8 +55,9 @@ class UserRepository:
 
     def find(self, user_id: int) -> UserRecord | None:
         """Return the active user with this id, or None."""
-        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-        return _to_record(user) if user else None
+        # Read on every authenticated request: one fixed statement, no model.
+        rows = sql.fetch(get_user_model(), _FIELDS, _find_sql(), [user_id])
+        return UserRecord(**dict(zip(_FIELDS, rows[0], strict=True))) if rows else None
 
     def find_by_username(self, username: str) -> UserRecord | None:
         """Return the user with this username, ignoring case, or None."""

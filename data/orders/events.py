@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from data import sql
 from data.orders.models import OrderEvent
 
 
@@ -42,16 +43,19 @@ class EventRepository:
         request_id: str,
     ) -> EventRecord:
         """Append one event (a database trigger queues it in the outbox)."""
-        event = OrderEvent.objects.create(
-            order_id=order_id,
-            type=type,
-            data=data,
-            actor_id=actor_id,
-            source=source,
-            request_id=request_id,
-            created_at=timezone.now(),
+        fields = {
+            "order_id": order_id,
+            "type": type,
+            "data": data,
+            "actor_id": actor_id,
+            "source": source,
+            "request_id": request_id,
+            "created_at": timezone.now(),
+        }
+        [(event_id,)] = sql.insert(
+            OrderEvent, tuple(fields), [tuple(fields.values())], returning=("id",)
         )
-        return EventRecord(**{name: getattr(event, name) for name in _FIELDS})
+        return EventRecord(id=event_id, **fields)
 
     def list_for_order(self, order_id: int) -> list[EventRecord]:
         """Return an order's events, oldest first."""

@@ -6,11 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, Window
 from django.utils import timezone
 
+from data import sql
 from data.orders.models import Order, OrderLine
 from data.records import Page, PageRequest
 
@@ -51,6 +51,7 @@ _ORDER_FIELDS = (
     "updated_at",
 )
 _LINE_FIELDS = tuple(OrderLineRecord.__slots__)
+_NEW_ORDER = ("customer_id", "status", "total", "currency", "created_at", "updated_at")
 
 
 class OrderRepository:
@@ -62,20 +63,24 @@ class OrderRepository:
         """Insert an order and all its lines (one bulk insert)."""
         now = timezone.now()
         total = sum((line.line_total for line in lines), Decimal("0.00"))
-        order = Order.objects.create(
-            customer_id=customer_id,
-            currency=currency,
-            total=total,
-            created_at=now,
-            updated_at=now,
+        [(order_id,)] = sql.insert(
+            Order,
+            _NEW_ORDER,
+            [(customer_id, "created", total, currency, now, now)],
+            returning=("id",),
         )
-        OrderLine.objects.bulk_create(
-            OrderLine(order_id=order.pk, **_line_columns(line)) for line in lines
+        sql.insert(
+            OrderLine,
+            ("order_id", *_LINE_FIELDS),
+            [
+                (order_id, *(getattr(line, name) for name in _LINE_FIELDS))
+                for line in lines
+            ],
         )
         return OrderRecord(
-            id=order.pk,
+            id=order_id,
             customer_id=customer_id,
-            status=order.status,
+            status="created",
             items=tuple(lines),
             total=total,
             currency=currency,
@@ -155,10 +160,6 @@ class OrderRepository:
         now = timezone.now()
         Order.objects.filter(pk=order.id).update(status=status, updated_at=now)
         return replace(order, status=status, updated_at=now)
-
-
-def _line_columns(line: OrderLineRecord) -> dict[str, Any]:
-    return {name: getattr(line, name) for name in _LINE_FIELDS}
 
 
 def _with_lines(rows: list[tuple]) -> list[OrderRecord]:

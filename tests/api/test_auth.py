@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.api.problems import assert_problem
 from tests.factories import PASSWORD, UserFactory
@@ -213,3 +214,25 @@ def test_me_of_a_user_deactivated_after_login_is_401(customer, api):
     get_user_model().objects.filter(pk=customer.pk).update(is_active=False)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert_problem(api.get(ME), 401, "not-authenticated")
+
+
+@pytest.mark.parametrize("user_id", ["not-a-number", None])
+def test_a_signed_token_without_a_usable_user_id_is_401(api, user_id):
+    token = AccessToken()
+    token["user_id"] = user_id
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert_problem(api.get(ME), 401, "not-authenticated")
+
+
+def test_a_token_user_is_read_in_one_statement(
+    customer, api, django_assert_num_queries
+):
+    tokens = APIClient().post(
+        TOKEN, {"username": customer.username, "password": PASSWORD}, format="json"
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens.json()['access']}")
+    with django_assert_num_queries(2) as captured:  # the user, then /me's own read
+        response = api.get(ME)
+    assert response.status_code == 200
+    assert response.json()["username"] == customer.username
+    assert "is_active" in captured.captured_queries[0]["sql"]
