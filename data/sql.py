@@ -96,6 +96,56 @@ def insert(
     return []
 
 
+def insert_with_children(
+    parent: tuple[type[Model], Sequence[str], Sequence[Any]],
+    children: tuple[type[Model], Sequence[str], Sequence[Sequence[Any]]],
+    *,
+    link: str,
+) -> int:
+    """Insert a row and its children, whose `link` field takes its id; return it.
+
+    Each side is (model, field names, values). On PostgreSQL this is one
+    statement (a data-modifying WITH), elsewhere two.
+    """
+    model, names, row = parent
+    child, child_names, rows = children
+    key = (model._meta.pk.name,)
+    if connection.vendor != "postgresql":
+        [(pk,)] = insert(model, names, [row], returning=key)
+        insert(child, (link, *child_names), [(pk, *values) for values in rows])
+        return pk
+    sql = _with_children_sql(
+        model, tuple(names), child, (link, *child_names), len(rows)
+    )
+    params = prepared(model, names, row)
+    params += [
+        value for values in rows for value in prepared(child, child_names, values)
+    ]
+    [(pk,)] = fetch(model, key, sql, params)
+    return pk
+
+
+@cache
+def _with_children_sql(
+    model: type[Model],
+    names: tuple[str, ...],
+    child: type[Model],
+    child_names: tuple[str, ...],
+    count: int,
+) -> str:
+    key = quoted(model, [model._meta.pk.name])
+    parent_sql = _insert_sql(model, names, 1, (model._meta.pk.name,))
+    row = f"((SELECT {key} FROM parent), {', '.join(['%s'] * (len(child_names) - 1))})"
+    children_sql = (
+        f"INSERT INTO {table(child)} ({quoted(child, child_names)}) VALUES "
+        + ", ".join([row] * count)
+    )
+    return (
+        f"WITH parent AS ({parent_sql}), children AS ({children_sql}) "
+        f"SELECT {key} FROM parent"
+    )
+
+
 @cache
 def _insert_sql(
     model: type[Model], names: tuple[str, ...], count: int, returning: tuple[str, ...]

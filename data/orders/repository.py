@@ -60,22 +60,13 @@ class OrderRepository:
     def add(
         self, *, customer_id: int, currency: str, lines: list[OrderLineRecord]
     ) -> OrderRecord:
-        """Insert an order and all its lines (one bulk insert)."""
+        """Insert an order and all its lines (one statement on PostgreSQL)."""
         now = timezone.now()
         total = sum((line.line_total for line in lines), Decimal("0.00"))
-        [(order_id,)] = sql.insert(
-            Order,
-            _NEW_ORDER,
-            [(customer_id, "created", total, currency, now, now)],
-            returning=("id",),
-        )
-        sql.insert(
-            OrderLine,
-            ("order_id", *_LINE_FIELDS),
-            [
-                (order_id, *(getattr(line, name) for name in _LINE_FIELDS))
-                for line in lines
-            ],
+        order_id = sql.insert_with_children(
+            (Order, _NEW_ORDER, (customer_id, "created", total, currency, now, now)),
+            (OrderLine, _LINE_FIELDS, [_line_values(line) for line in lines]),
+            link="order_id",
         )
         return OrderRecord(
             id=order_id,
@@ -160,6 +151,10 @@ class OrderRepository:
         now = timezone.now()
         Order.objects.filter(pk=order.id).update(status=status, updated_at=now)
         return replace(order, status=status, updated_at=now)
+
+
+def _line_values(line: OrderLineRecord) -> tuple:
+    return tuple(getattr(line, name) for name in _LINE_FIELDS)
 
 
 def _with_lines(rows: list[tuple]) -> list[OrderRecord]:

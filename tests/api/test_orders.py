@@ -417,10 +417,10 @@ def test_shipping_a_missing_order_is_404(staff_api):
 LIST_QUERIES = 3  # the user, the page of orders with its count, their lines
 DETAIL_QUERIES = 3  # the user, the order, its lines
 # The user; a savepoint; the products locked in id order; their stock taken; the
-# order; its lines (one bulk insert); the order.created event; the savepoint
+# order with its lines (one statement); the order.created event; the savepoint
 # released. One line needs no lock beforehand: its conditional update is enough.
-PLACE_QUERIES = 8
-PLACE_ONE_LINE_QUERIES = 7
+PLACE_QUERIES = 7
+PLACE_ONE_LINE_QUERIES = 6
 
 
 @pytest.mark.parametrize(("orders", "lines"), [(1, 1), (30, 5)])
