@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import Field, Model, QuerySet
+from psycopg.types.datetime import TimestamptzLoader
 
 
 def quoted(model: type[Model], names: Iterable[str]) -> str:
@@ -45,6 +46,11 @@ def fetch(
     """Run `sql` and return its rows, whose columns are these fields, converted."""
     converters = _converters(model, tuple(names), connection.vendor)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Django's timestamptz loader is pure Python (it pins the tzinfo);
+            # psycopg's own, in C, gives the same instants, in the session's
+            # time zone, UTC. A list of 50 products spent 12% of its CPU there.
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not any(converters):

@@ -222,3 +222,20 @@ def test_sku_taken_can_exclude_the_product_itself(repo):
     assert repo.sku_taken("MINE") is True
     assert repo.sku_taken("MINE", exclude_id=product.pk) is False
     assert repo.sku_taken("OTHER") is False
+
+
+def test_records_carry_the_same_instants_and_values_as_the_orm(repo):
+    made = ProductFactory(price=Decimal("12.30"))
+    model = Product.objects.get(pk=made.pk)
+    [listed_record] = repo.list_products(
+        spec=ProductFilter(search=made.sku), ordering="price", page=PageRequest()
+    ).items
+    for record in (repo.find(made.pk), listed_record):
+        assert record.created_at == model.created_at
+        assert record.updated_at == model.updated_at
+        assert record.created_at.utcoffset() == timedelta(0)
+        assert (record.price, record.stock, record.is_active) == (
+            model.price,
+            model.stock,
+            model.is_active,
+        )
