@@ -1,10 +1,12 @@
-"""Fixed statements for the hottest writes, with the ORM's own value handling.
+"""Fixed statements for the hottest paths, with the ORM's own value handling.
 
-The ORM compiles every query anew, and on the order path that cost more CPU than
-the database spent running the statements. These helpers build each statement
-once from the models' metadata (tables and columns are never spelled twice) and
-cache it. Values still go through each field's `get_db_prep_save` and results
-through its converters, so they behave as the ORM does, on PostgreSQL and SQLite.
+The ORM compiles every query anew, and on the hot paths (product list and detail,
+placing an order, the user behind a token) that cost more CPU than the database
+spent running the statements. These helpers build each statement once from the
+models' metadata (tables and columns are never spelled twice) and cache it.
+Values still go through each field's `get_db_prep_save` and results through its
+converters, so they behave as the ORM does, on PostgreSQL and SQLite
+(tests/commands/test_sqlite_paths.py).
 """
 
 from __future__ import annotations
