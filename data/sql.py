@@ -118,9 +118,10 @@ def insert_with_children(
     model, names, row = parent
     child, child_names, rows = children
     key = (model._meta.pk.name,)
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not rows:
         [(pk,)] = insert(model, names, [row], returning=key)
-        insert(child, (link, *child_names), [(pk, *values) for values in rows])
+        if rows:
+            insert(child, (link, *child_names), [(pk, *values) for values in rows])
         return pk
     sql = _with_children_sql(
         model, tuple(names), child, (link, *child_names), len(rows)

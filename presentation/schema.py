@@ -54,6 +54,34 @@ def problems(*statuses: int) -> dict[Any, OpenApiResponse]:
     }
 
 
+def document_throttling(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Add the 429 answer to every operation: each one is rate limited.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS), so that no view
+    has to remember it; the limits are the THROTTLE_* settings.
+    """
+    too_many = {
+        "description": "Too many requests; wait `Retry-After` seconds.",
+        "headers": {
+            "Retry-After": {
+                "schema": {"type": "integer", "minimum": 1},
+                "description": "Seconds to wait before the next request.",
+            }
+        },
+        "content": {
+            PROBLEM_CONTENT_TYPE: {
+                "schema": {"$ref": "#/components/schemas/ProblemOutput"}
+            }
+        },
+    }
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault("429", too_many)
+    return result
+
+
 # The JSON type each kind of input field takes. DRF alone also reads "5" and 5.0
 # as 5, and 0 as false: values the schema says are invalid.
 _JSON_TYPES: tuple[tuple[type[serializers.Field], type, str], ...] = (

@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "presentation.schema.document_throttling",
+    ],
     # Enum components named for what they are (generated clients use these names).
     "ENUM_NAME_OVERRIDES": {
         "OrderStatus": "business.orders.rules.STATUSES",

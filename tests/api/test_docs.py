@@ -76,6 +76,13 @@ def test_every_operation_documents_its_errors_as_problems(schema):
             assert set(component["required"]) >= PROBLEM_FIELDS, (name, code)
 
 
+def test_every_operation_documents_429_with_retry_after(schema):
+    for name, operation in operations(schema):
+        throttled = operation["responses"].get("429")
+        assert throttled, f"{name} does not document 429"
+        assert throttled["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
 def test_problem_component_lists_the_contract_fields(schema):
     problem = schema["components"]["schemas"]["ProblemOutput"]
     assert set(problem["required"]) == PROBLEM_FIELDS

@@ -1,0 +1,63 @@
+"""data/sql.py on PostgreSQL: filters, inserts and conversions as the ORM does them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from data import sql
+from data.catalog.models import Product
+from data.orders.models import Order, OrderLine
+from tests.factories import ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count(queryset) -> int:
+    where, params = sql.where(queryset)
+    return sql.value(f"SELECT COUNT(*) FROM {sql.table(Product)}{where}", params)
+
+
+def test_where_compiles_the_orm_filter_or_nothing():
+    ProductFactory(price=Decimal("5.00"))
+    ProductFactory(price=Decimal("50.00"))
+    assert count(Product.objects.all()) == 2
+    assert count(Product.objects.filter(price__gte=Decimal("10.00"))) == 1
+    assert count(Product.objects.filter(pk__in=[])) == 0
+
+
+def order_row(customer_id: int) -> tuple:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    return (customer_id, "created", Decimal("1.00"), "EUR", now, now)
+
+
+NEW_ORDER = ("customer_id", "status", "total", "currency", "created_at", "updated_at")
+LINE = ("product_id", "sku", "name", "unit_price", "quantity", "line_total")
+
+
+def test_insert_with_children_links_every_child_to_the_new_row():
+    customer, product = UserFactory(), ProductFactory()
+    line = (product.pk, "S", "N", Decimal("1.00"), 1, Decimal("1.00"))
+
+    order_id = sql.insert_with_children(
+        (Order, NEW_ORDER, order_row(customer.pk)),
+        (OrderLine, LINE, [line]),
+        link="order_id",
+    )
+
+    order = Order.objects.get(pk=order_id)
+    assert order.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert list(OrderLine.objects.values_list("order_id", "sku")) == [(order_id, "S")]
+
+
+def test_insert_with_no_children_inserts_the_row_alone():
+    customer = UserFactory()
+    order_id = sql.insert_with_children(
+        (Order, NEW_ORDER, order_row(customer.pk)),
+        (OrderLine, LINE, []),
+        link="order_id",
+    )
+    assert Order.objects.filter(pk=order_id).exists()
+    assert not OrderLine.objects.exists()
