@@ -3,8 +3,9 @@
 Each instance is the production server (the project's gunicorn.conf.py, DEBUG off,
 two workers), so requests spread over them race across processes and hosts as
 behind a load balancer. They share the secret key (as every host must) and the
-database, where idempotency keys, throttle counters (the database cache) and
-stock live.
+database, where idempotency keys and stock live. Throttle counters live in the
+shared cache: every test runs twice, with the database cache and with the local
+Redis (REDIS_URL, database 15 of 127.0.0.1:6379, emptied first).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -31,9 +34,22 @@ ORDERS = "/api/v1/orders/"
 TOKEN = "/api/v1/auth/token/"
 
 
-@pytest.fixture(scope="module")
-def servers(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
-    """Serve Orderly twice on the test database; yield both base URLs."""
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@dataclass(frozen=True)
+class Servers:
+    first: str
+    second: str
+    redis: redis.Redis | None  # the shared cache, when it is Redis
+
+    def __getitem__(self, n: int) -> str:
+        return (self.first, self.second)[n]
+
+
+@pytest.fixture(scope="module", params=["database-cache", "redis-cache"])
+def servers(request, django_db_setup, django_db_blocker) -> Iterator[Servers]:
+    """Serve Orderly twice on the test database and one shared cache."""
     with django_db_blocker.unblock():
         database = database_url(connection.settings_dict)
     shared = {
@@ -41,11 +57,16 @@ def servers(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
         # A tiny limit on the token endpoint, to see it count across instances.
         "THROTTLE_AUTH": "3/min",
     }
+    cache = None
+    if request.param == "redis-cache":
+        cache = redis.Redis.from_url(REDIS_URL)
+        cache.flushdb()  # counters of an earlier run would still be within the minute
+        shared["REDIS_URL"] = REDIS_URL
     with (
         gunicorn(database, name="scale-out-a", **shared) as first,
         gunicorn(database, name="scale-out-b", **shared) as second,
     ):
-        yield first, second
+        yield Servers(first, second, cache)
 
 
 def bearer(user) -> dict[str, str]:
@@ -57,7 +78,7 @@ def order_body(product, quantity: int = 1) -> dict:
 
 
 def test_an_idempotency_key_used_on_one_instance_is_replayed_by_the_other(servers):
-    first, second = servers
+    first, second = servers.first, servers.second
     customer = UserFactory()
     product = ProductFactory(stock=5)
     headers = {**bearer(customer), "Idempotency-Key": "scale-out-order-1"}
@@ -75,7 +96,7 @@ def test_an_idempotency_key_used_on_one_instance_is_replayed_by_the_other(server
 
 
 def test_the_token_throttle_counts_requests_on_both_instances(servers):
-    first, second = servers
+    first, second = servers.first, servers.second
     user = UserFactory()
     credentials = {"username": user.username, "password": PASSWORD}
 
@@ -89,6 +110,8 @@ def test_the_token_throttle_counts_requests_on_both_instances(servers):
         assert answer.body["type"] == PROBLEMS + "throttled"
         assert answer.body["status"] == 429
         assert 1 <= int(answer.headers["retry-after"]) <= 60
+    if servers.redis is not None:  # the counter is in Redis, not in a worker
+        assert any(b"throttle_auth" in key for key in servers.redis.keys("*"))
 
 
 def test_concurrent_orders_across_both_instances_never_oversell(servers):
