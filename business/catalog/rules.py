@@ -71,14 +71,23 @@ def _sku(value: Any) -> str:
 
 
 def _name(value: Any) -> str:
-    name = str(value).strip()
+    name = _text(value).strip()
     if not 1 <= len(name) <= NAME_MAX_LENGTH:
         raise _Invalid("invalid", f"Use 1 to {NAME_MAX_LENGTH} characters.")
     return name
 
 
 def _description(value: Any) -> str:
-    return str(value)
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    # The API's and the admin's fields refuse NUL already; a CSV file does not, and
+    # PostgreSQL cannot store it in text.
+    text = str(value)
+    if "\x00" in text:
+        raise _Invalid("invalid", "Must not contain NUL characters.")
+    return text
 
 
 def _price(value: Any) -> Decimal:

@@ -85,6 +85,22 @@ class TestCallCommand:
             ("OK-1", "Untouched")
         ]
 
+    def test_nul_characters_are_reported_by_line_and_field(self, csv_file):
+        text = (
+            "sku,name,description,price,stock\n"
+            "AB-1,Mu\x00g,,1.00,5\n"
+            "AB-2,Tea,de\x00sc,2.00,3\n"
+            "AB-\x003,Cup,,1.00,1\n"
+        )
+        result = call("import_products", csv_file(text))
+        assert result.code == 1
+        assert result.err.splitlines()[:-1] == [
+            "line 2: name: Must not contain NUL characters.",
+            "line 3: description: Must not contain NUL characters.",
+            "line 4: sku: Use 1 to 64 of A-Z, 0-9, '-' and '_'.",
+        ]
+        assert not Product.objects.exists()
+
     def test_a_duplicate_sku_names_its_first_line(self, csv_file):
         text = HEADER + "A-1,One,,1,1,\nB-1,Two,,1,1,\na-1,Three,,1,1,\n"
         result = call("import_products", csv_file(text))

@@ -152,3 +152,11 @@ def test_is_active_must_be_a_boolean_word():
     with pytest.raises(RuleViolation) as caught:
         clean_product({"is_active": "maybe"}, partial=True)
     assert fields_of(caught.value) == {"is_active": "invalid"}
+
+
+@pytest.mark.parametrize("name", ["name", "description"])
+def test_text_with_a_nul_character_is_invalid(name):
+    fields = {"sku": "AB-1", "name": "Mug", "price": "1.00", name: "a\x00b"}
+    with pytest.raises(RuleViolation) as caught:
+        clean_product(fields, partial=False)
+    assert fields_of(caught.value) == {name: "invalid"}
