@@ -65,7 +65,7 @@ def fetch(
     ]
 
 
-def value(sql: str, params: Sequence[Any]) -> Any:
+def scalar(sql: str, params: Sequence[Any]) -> Any:
     """Run `sql` and return the first column of its first row, unconverted."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

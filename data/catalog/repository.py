@@ -141,7 +141,7 @@ class ProductRepository:
         """Return one page of the products `spec` selects, in `ordering`."""
         # The ORM turns the filter into SQL once; both statements reuse it.
         where, params = sql.where(_filtered(spec))
-        total = sql.value(f"SELECT COUNT(*) FROM {sql.table(Product)}{where}", params)
+        total = sql.scalar(f"SELECT COUNT(*) FROM {sql.table(Product)}{where}", params)
         rows = sql.fetch(
             Product,
             _FIELDS,

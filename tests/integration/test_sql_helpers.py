@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def count(queryset) -> int:
     where, params = sql.where(queryset)
-    return sql.value(f"SELECT COUNT(*) FROM {sql.table(Product)}{where}", params)
+    return sql.scalar(f"SELECT COUNT(*) FROM {sql.table(Product)}{where}", params)
 
 
 def test_where_compiles_the_orm_filter_or_nothing():
