@@ -43,15 +43,25 @@ def prepared(model: type[Model], names: Sequence[str], values: Sequence[Any]) ->
 
 
 def fetch(
-    model: type[Model], names: Sequence[str], sql: str, params: Sequence[Any]
+    model: type[Model],
+    names: Sequence[str],
+    sql: str,
+    params: Sequence[Any],
+    *,
+    many: bool = False,
 ) -> list[tuple]:
-    """Run `sql` and return its rows, whose columns are these fields, converted."""
+    """Run `sql` and return its rows, whose columns are these fields, converted.
+
+    With `many` (a page of rows, not one or two), timestamps are read by
+    psycopg's C loader.
+    """
     converters = _converters(model, tuple(names), connection.vendor)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if many and connection.vendor == "postgresql":
             # Django's timestamptz loader is pure Python (it pins the tzinfo);
             # psycopg's own, in C, gives the same instants, in the session's
             # time zone, UTC. A list of 50 products spent 12% of its CPU there.
+            # Registering copies the cursor's adapters: not worth it for a row.
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
         rows = cursor.fetchall()

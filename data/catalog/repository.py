@@ -147,6 +147,7 @@ class ProductRepository:
             _FIELDS,
             f"{_select_sql()}{where} ORDER BY {_order_by(ordering)} LIMIT %s OFFSET %s",
             [*params, page.size, page.offset],
+            many=True,
         )
         items = tuple(map(_to_record, rows))
         return Page(items=items, total=total, number=page.number, size=page.size)
