@@ -98,6 +98,11 @@ def _take(quantities: dict[int, int], ids: list[int]) -> dict[int, ProductRecord
     return {p.id: replace(p, stock=p.stock + quantities[p.id]) for p in taken}
 
 
+def _locked(product_ids: list[int]):
+    """Select these products FOR UPDATE in primary-key order (the lock order)."""
+    return Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
+
+
 @cache
 def _select_sql() -> str:
     return f"SELECT {sql.quoted(Product, _FIELDS)} FROM {sql.table(Product)}"
@@ -181,12 +186,7 @@ class ProductRepository:
         Rows are locked in primary-key order, so two orders that share products
         wait for each other instead of deadlocking.
         """
-        rows = (
-            Product.objects.select_for_update()
-            .filter(pk__in=product_ids)
-            .order_by("pk")
-            .values_list(*_FIELDS)
-        )
+        rows = _locked(product_ids).values_list(*_FIELDS)
         return {row[0]: _to_record(row) for row in rows}
 
     def reserve(
@@ -202,7 +202,7 @@ class ProductRepository:
         if len(ids) > 1:
             # Lock in id order first, so two orders that share products wait for
             # each other instead of deadlocking. A single row needs no such care.
-            self.lock_many(ids)
+            list(_locked(ids).values_list("pk", flat=True))
         taken = _take(quantities, ids)
         if len(taken) == len(ids):
             return taken, True
