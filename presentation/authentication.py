@@ -39,7 +39,7 @@ class BearerAuthentication(JWTAuthentication):
     the ORM building and filling a whole user model.
     """
 
-    def get_user(self, validated_token: Token) -> ApiUser:
+    def get_user(self, validated_token: Token) -> ApiUser:  # type: ignore[override]
         try:
             user_id = int(validated_token[api_settings.USER_ID_CLAIM])
         except (KeyError, TypeError, ValueError) as exc:

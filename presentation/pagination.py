@@ -23,7 +23,7 @@ class PageQuery(serializers.Serializer):
     )
 
 
-def page_body(request: Request, page: Page, results: list[Any]) -> dict[str, Any]:
+def page_body(request: Request, page: Page[Any], results: Any) -> dict[str, Any]:
     """Return the JSON body of one page, with links to its neighbours."""
     url = request.build_absolute_uri()
     return {

@@ -41,7 +41,8 @@ class ProblemOutput(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     request_id = serializers.CharField(help_text="Ties the answer to the log line.")
-    errors = FieldErrorOutput(many=True, required=False)
+    # The problem's member shadows Serializer.errors (only the stubs mind).
+    errors = FieldErrorOutput(many=True, required=False)  # type: ignore[assignment]
 
 
 def problems(*statuses: int) -> dict[Any, OpenApiResponse]:

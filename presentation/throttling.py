@@ -6,20 +6,22 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import (
     AnonRateThrottle,
     ScopedRateThrottle,
+    SimpleRateThrottle,
     UserRateThrottle,
 )
 
 
-class _LiveRates:
+class _LiveRates(SimpleRateThrottle):
     """Read `DEFAULT_THROTTLE_RATES` now, not when DRF's module was imported.
 
     DRF binds the rates to its classes at import time, so a changed setting (a test's
     `override_settings`) would be ignored.
     """
 
-    @property
-    def THROTTLE_RATES(self) -> dict[str, str | None]:
-        return api_settings.DEFAULT_THROTTLE_RATES
+    def get_rate(self) -> str | None:
+        # The stubs type the setting loosely; its values are rates like "60/min".
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        return super().get_rate()
 
 
 class AnonThrottle(_LiveRates, AnonRateThrottle):

@@ -61,7 +61,8 @@ class TokenObtainView(APIView):
         user = AccountService().authenticate(
             **validated(TokenObtainInput, request.data)
         )
-        refresh = RefreshToken.for_user(user)
+        # simplejwt reads only `id` (USER_ID_FIELD) of the user it is given.
+        refresh = RefreshToken.for_user(user)  # type: ignore[type-var]
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 

@@ -22,7 +22,8 @@ class ProductAdminForm(forms.ModelForm):
         fields = FIELDS
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         given = {name: cleaned[name] for name in FIELDS if name in cleaned}
         try:
             cleaned.update(
@@ -57,7 +58,10 @@ class ProductAdmin(admin.ModelAdmin):
         extra_context: dict | None = None,
     ) -> HttpResponse:
         # The service owns the transaction of a save; admin's own atomic would nest it.
-        return self._changeform_view(request, object_id, form_url, extra_context)
+        # Django's private method is the view without its own transaction.
+        return self._changeform_view(  # type: ignore[attr-defined]
+            request, object_id, form_url, extra_context
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool

@@ -58,8 +58,11 @@ class OrderEventOutput(RecordOutput):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
     type = serializers.CharField()
-    data = serializers.DictField()
+    # The event's member shadows Serializer.data (only the stubs mind).
+    data = serializers.DictField()  # type: ignore[assignment]
     actor_id = serializers.IntegerField(allow_null=True)
-    source = serializers.ChoiceField(choices=["api", "admin", "command"])
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["api", "admin", "command"]
+    )
     request_id = serializers.CharField()
     created_at = serializers.DateTimeField()
