@@ -5,4 +5,4 @@ from django.conf import settings
 
 def currency() -> str:
     """Return the service's one currency code, e.g. `EUR`."""
-    return settings.CURRENCY
+    return str(settings.CURRENCY)

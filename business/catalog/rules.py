@@ -95,7 +95,9 @@ def _price(value: Any) -> Decimal:
         price = Decimal(str(value).strip())
     except InvalidOperation:
         raise _Invalid("invalid", "Use a decimal number such as 19.90.") from None
-    if not price.is_finite() or price.as_tuple().exponent < -2:
+    exponent = price.as_tuple().exponent
+    # NaN and the infinities have a letter for an exponent ("n", "N", "F").
+    if not isinstance(exponent, int) or exponent < -2:
         raise _Invalid("invalid", "Use at most 2 decimal places.")
     if not PRICE_MIN <= price <= PRICE_MAX:
         raise _Invalid("out_of_range", f"Use {PRICE_MIN} to {PRICE_MAX}.")
