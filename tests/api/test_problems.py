@@ -238,3 +238,27 @@ def test_concurrent_update_is_a_409_problem(api, monkeypatch):
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"].endswith("/problems/concurrent-update")
+
+
+@pytest.mark.parametrize("depth", [40, 1_000, 50_000])
+def test_deeply_nested_json_is_a_400_parse_error(customer_api, depth):
+    # Found broken: 50,000 nested arrays overflowed the parser's recursion (a 500);
+    # 1,000 parsed, then overflowed the idempotency fingerprint.
+    nested = "[" * depth + "]" * depth
+    body = f'{{"items": {nested}}}'
+    for url in ("/api/v1/auth/register/", "/api/v1/orders/"):
+        response = customer_api.post(
+            url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+        )
+        problem = assert_problem(response, 400, "validation-error", fields={"body"})
+        assert problem["errors"][0]["code"] == "parse_error"
+        assert "nested" in problem["errors"][0]["message"]
+
+
+def test_json_nested_to_the_limit_is_parsed(customer_api):
+    nested = "[" * 30 + "]" * 30
+    response = customer_api.post(
+        "/api/v1/orders/", f'{{"items": {nested}}}', content_type="application/json"
+    )
+    problem = assert_problem(response, 400, "validation-error")
+    assert all(e["field"].startswith("items") for e in problem["errors"])
