@@ -1,9 +1,14 @@
-"""Shapes the repositories return instead of model instances."""
+"""Shapes the repositories return instead of model instances, built by name."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
@@ -36,3 +41,17 @@ class PageRequest:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.size
+
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def build(record_type: type[R], values: Mapping[str, Any]) -> R:
+    """Build a record from named values; names the record lacks are ignored."""
+    return record_type(**{name: values[name] for name in field_names(record_type)})
+
+
+@cache
+def field_names(record_type: type[DataclassInstance]) -> tuple[str, ...]:
+    """Return the names of a record's fields (their order means nothing)."""
+    return tuple(field.name for field in fields(record_type))

@@ -11,7 +11,7 @@ converters, so they behave as the ORM does, on PostgreSQL and SQLite
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache, partial
 from typing import Any
 
@@ -33,12 +33,12 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def prepared(model: type[Model], names: Sequence[str], values: Sequence[Any]) -> list:
-    """Adapt values for these fields as the ORM would when saving them."""
-    fields = _fields(model, tuple(names))
+def prepared(model: type[Model], values: Mapping[str, Any]) -> list[Any]:
+    """Adapt named values as the ORM would when saving them to these fields."""
+    names = tuple(values)
     return [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values, strict=True)
+        field.get_db_prep_save(values[name], connection)
+        for name, field in zip(names, _fields(model, names), strict=True)
     ]
 
 
@@ -49,8 +49,10 @@ def fetch(
     params: Sequence[Any],
     *,
     many: bool = False,
-) -> list[tuple]:
-    """Run `sql` and return its rows, whose columns are these fields, converted.
+) -> list[dict[str, Any]]:
+    """Run `sql`, whose columns are these fields; return its rows by field name.
+
+    Values are converted as the ORM converts them.
 
     With `many` (a page of rows, not one or two), timestamps are read by
     psycopg's C loader.
@@ -65,12 +67,12 @@ def fetch(
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if not any(converters):
-        return rows
+    columns = tuple(zip(names, converters, strict=True))
     return [
-        tuple(
-            _convert(value, steps) for value, steps in zip(row, converters, strict=True)
-        )
+        {
+            name: _convert(value, steps)
+            for (name, steps), value in zip(columns, row, strict=True)
+        }
         for row in rows
     ]
 
@@ -100,13 +102,16 @@ def where(queryset: QuerySet) -> tuple[str, list[Any]]:
 
 def insert(
     model: type[Model],
-    names: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Sequence[Mapping[str, Any]],
     returning: Sequence[str] = (),
-) -> list[tuple]:
-    """Insert rows of these fields in one statement; return `returning` of each."""
-    sql = _insert_sql(model, tuple(names), len(rows), tuple(returning))
-    params = [value for row in rows for value in prepared(model, names, row)]
+) -> list[dict[str, Any]]:
+    """Insert rows of named values in one statement; return `returning` of each.
+
+    Every row names the same fields.
+    """
+    names = tuple(rows[0])
+    sql = _insert_sql(model, names, len(rows), tuple(returning))
+    params = [value for row in rows for value in prepared(model, row)]
     if returning:
         return fetch(model, returning, sql, params)
     with connection.cursor() as cursor:
@@ -115,33 +120,35 @@ def insert(
 
 
 def insert_with_children(
-    parent: tuple[type[Model], Sequence[str], Sequence[Any]],
-    children: tuple[type[Model], Sequence[str], Sequence[Sequence[Any]]],
+    parent: tuple[type[Model], Mapping[str, Any]],
+    children: tuple[type[Model], Sequence[Mapping[str, Any]]],
     *,
     link: str,
 ) -> int:
     """Insert a row and its children, whose `link` field takes its id; return it.
 
-    Each side is (model, field names, values). On PostgreSQL this is one
-    statement (a data-modifying WITH), elsewhere two.
+    Each side is a model and named values. On PostgreSQL this is one statement
+    (a data-modifying WITH), elsewhere two.
     """
-    model, names, row = parent
-    child, child_names, rows = children
-    key = (model._meta.pk.name,)
+    model, row = parent
+    child, rows = children
+    key = _pk_name(model)
     if connection.vendor != "postgresql" or not rows:
-        [(pk,)] = insert(model, names, [row], returning=key)
+        [inserted] = insert(model, [row], returning=(key,))
         if rows:
-            insert(child, (link, *child_names), [(pk, *values) for values in rows])
-        return pk
-    sql = _with_children_sql(
-        model, tuple(names), child, (link, *child_names), len(rows)
-    )
-    params = prepared(model, names, row)
-    params += [
-        value for values in rows for value in prepared(child, child_names, values)
-    ]
-    [(pk,)] = fetch(model, key, sql, params)
-    return pk
+            insert(child, [{link: inserted[key], **values} for values in rows])
+        return int(inserted[key])
+    sql = _with_children_sql(model, tuple(row), child, (link, *rows[0]), len(rows))
+    params = prepared(model, row)
+    params += [value for values in rows for value in prepared(child, values)]
+    [inserted] = fetch(model, (key,), sql, params)
+    return int(inserted[key])
+
+
+def _pk_name(model: type[Model]) -> str:
+    pk = model._meta.pk
+    assert pk is not None
+    return pk.name
 
 
 @cache
@@ -152,8 +159,8 @@ def _with_children_sql(
     child_names: tuple[str, ...],
     count: int,
 ) -> str:
-    key = quoted(model, [model._meta.pk.name])
-    parent_sql = _insert_sql(model, names, 1, (model._meta.pk.name,))
+    key = quoted(model, [_pk_name(model)])
+    parent_sql = _insert_sql(model, names, 1, (_pk_name(model),))
     row = f"((SELECT {key} FROM parent), {', '.join(['%s'] * (len(child_names) - 1))})"
     children_sql = (
         f"INSERT INTO {table(child)} ({quoted(child, child_names)}) VALUES "

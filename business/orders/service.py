@@ -19,7 +19,7 @@ from business.orders.rules import (
 )
 from business.pagination import page_request, require_page
 from business.transaction import atomic
-from data.catalog.repository import ProductRecord, ProductRepository
+from data.catalog.repository import ProductRecord, ProductRepository, Reservation
 from data.orders.events import EventRecord, EventRepository
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
 from data.payments.gateway import PaymentGateway, default_gateway
@@ -62,13 +62,12 @@ class OrderService:
             raise PermissionDenied("Only customers place orders.")
         _check_lines(lines)
         with atomic(self._uow):
-            products, taken = self._products.reserve(
+            reservation = self._products.reserve(
                 {line.product_id: line.quantity for line in lines}
             )
-            # Raises when a line fails; whatever was taken is rolled back with it.
-            priced = _price_lines(lines, products)
-            if not taken:
-                raise InsufficientStock("Stock ran out while the order was placed.")
+            # Raising rolls back whatever the reservation did take.
+            _check_reservation(lines, reservation)
+            priced = _price_lines(lines, reservation.taken)
             order = self._orders.add(
                 customer_id=actor.user_id, currency=config.currency(), lines=priced
             )
@@ -230,30 +229,35 @@ def _check_lines(lines: list[NewLine]) -> None:
         raise RuleViolation(errors)
 
 
-def _price_lines(
-    lines: list[NewLine], products: dict[int, ProductRecord]
-) -> list[OrderLineRecord]:
-    """Copy today's prices onto the lines; check every line before taking any."""
+def _check_reservation(lines: list[NewLine], reservation: Reservation) -> None:
+    """Raise why a reservation could not take every line, if it could not."""
     unknown = [
         FieldError(f"items[{i}].product_id", "invalid", "No such active product.")
         for i, line in enumerate(lines)
-        if line.product_id not in products or not products[line.product_id].is_active
+        if line.product_id in reservation.unavailable
     ]
     if unknown:
         raise RuleViolation(unknown)
+    shortfalls = {s.product.id: s for s in reservation.short}
     short = [
         {
-            "product_id": line.product_id,
-            "sku": products[line.product_id].sku,
-            "requested": line.quantity,
-            "available": products[line.product_id].stock,
+            "product_id": s.product.id,
+            "sku": s.product.sku,
+            "requested": s.requested,
+            "available": s.product.stock,
         }
         for line in lines
-        if products[line.product_id].stock < line.quantity
+        if (s := shortfalls.get(line.product_id))
     ]
     if short:
         names = ", ".join(f"{s['sku']} (product {s['product_id']})" for s in short)
         raise InsufficientStock(f"Not enough stock of {names}.", products=short)
+
+
+def _price_lines(
+    lines: list[NewLine], products: dict[int, ProductRecord]
+) -> list[OrderLineRecord]:
+    """Copy today's prices of the products taken onto the lines."""
     return [
         OrderLineRecord(
             product_id=line.product_id,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -11,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from data import sql
+from data.accounts import statements
 from data.errors import DuplicateError
+from data.records import build, field_names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,22 +27,15 @@ class UserRecord:
     is_staff: bool
 
 
-_FIELDS = tuple(UserRecord.__slots__)
+_FIELDS = field_names(UserRecord)
 
 
-@cache
-def _find_sql() -> str:
-    user = get_user_model()
-    return (
-        f"SELECT {sql.quoted(user, _FIELDS)} FROM {sql.table(user)} "
-        "WHERE id = %s AND is_active"
-    )
+def _to_record(values: Mapping[str, Any]) -> UserRecord:
+    return build(UserRecord, values)
 
 
-def _to_record(user) -> UserRecord:
-    return UserRecord(
-        id=user.pk, username=user.username, email=user.email, is_staff=user.is_staff
-    )
+def _values(user: Any) -> dict[str, Any]:
+    return {name: getattr(user, name) for name in _FIELDS}
 
 
 def _duplicated_field(exc: IntegrityError) -> str:
@@ -56,13 +52,15 @@ class UserRepository:
     def find(self, user_id: int) -> UserRecord | None:
         """Return the active user with this id, or None."""
         # Read on every authenticated request: one fixed statement, no model.
-        rows = sql.fetch(get_user_model(), _FIELDS, _find_sql(), [user_id])
-        return UserRecord(**dict(zip(_FIELDS, rows[0], strict=True))) if rows else None
+        statement = statements.find_active(_FIELDS)
+        rows = sql.fetch(get_user_model(), _FIELDS, statement, [user_id])
+        return _to_record(rows[0]) if rows else None
 
     def find_by_username(self, username: str) -> UserRecord | None:
         """Return the user with this username, ignoring case, or None."""
-        user = get_user_model().objects.filter(username__iexact=username).first()
-        return _to_record(user) if user else None
+        users = get_user_model().objects.filter(username__iexact=username)
+        row = users.values(*_FIELDS).first()
+        return _to_record(row) if row else None
 
     def username_taken(self, username: str) -> bool:
         """Return whether a user has this username, ignoring case."""
@@ -92,12 +90,13 @@ class UserRepository:
         except IntegrityError as exc:
             # The case-insensitive unique indexes win races the checks above lose.
             raise DuplicateError(_duplicated_field(exc)) from exc
-        return _to_record(user)
+        return _to_record(_values(user))
 
     def authenticate(self, *, username: str, password: str) -> UserRecord | None:
         """Return the active user these credentials belong to, or None."""
         user = authenticate(username=username, password=password)
-        return _to_record(user) if user is not None and user.is_active else None
+        active = user is not None and user.is_active
+        return _to_record(_values(user)) if active else None
 
 
 class PasswordPolicy:

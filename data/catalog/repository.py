@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.db import IntegrityError
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from data import sql
+from data.catalog import statements
 from data.catalog.models import Product
 from data.errors import DuplicateError, OutOfStock
-from data.records import Page, PageRequest
+from data.records import Page, PageRequest, build, field_names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +45,32 @@ class ProductFilter:
     is_active: bool | None = None
 
 
-_FIELDS = tuple(ProductRecord.__slots__)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Shortfall:
+    """A line a reservation could not take: the product has less than wanted."""
+
+    product: ProductRecord
+    requested: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reservation:
+    """What `reserve` did: the products it took stock from, or why it could not.
+
+    When anything is `unavailable` or `short`, the caller must roll back: the
+    lines that could be taken were, and the unit of work's rollback gives them back.
+    """
+
+    taken: dict[int, ProductRecord]
+    unavailable: tuple[int, ...] = ()
+    short: tuple[Shortfall, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.unavailable and not self.short
+
+
+_FIELDS = field_names(ProductRecord)
 # Every ordering ends on a unique column so pages never overlap or skip rows.
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "created_at": ("created_at", "id"),
@@ -62,11 +88,11 @@ def _is_duplicate(exc: IntegrityError) -> bool:
     return sqlstate == "23505" or "UNIQUE constraint" in str(exc)
 
 
-def _to_record(row: tuple[Any, ...]) -> ProductRecord:
-    return ProductRecord(**dict(zip(_FIELDS, row, strict=True)))
+def _to_record(values: Mapping[str, Any]) -> ProductRecord:
+    return build(ProductRecord, values)
 
 
-def _filtered(spec: ProductFilter):
+def _filtered(spec: ProductFilter) -> QuerySet[Product]:
     qs = Product.objects.all()
     if spec.search:
         qs = qs.filter(Q(sku__icontains=spec.search) | Q(name__icontains=spec.search))
@@ -86,50 +112,21 @@ def _take(quantities: dict[int, int], ids: list[int]) -> dict[int, ProductRecord
 
     One conditional UPDATE: under concurrency PostgreSQL re-checks `stock >= n`
     on the newest row version before it writes, so stock never goes negative.
+    The records show the stock after the taking.
     """
     deltas = [value for pk in ids for value in (pk, quantities[pk])]
     rows = sql.fetch(
         Product,
         _FIELDS,
-        _take_sql(len(ids)),
+        statements.take(_FIELDS, len(ids)),
         [*deltas, timezone.now(), *ids, *deltas],
     )
-    taken = map(_to_record, rows)
-    return {p.id: replace(p, stock=p.stock + quantities[p.id]) for p in taken}
+    return {record.id: record for record in map(_to_record, rows)}
 
 
-def _locked(product_ids: list[int]):
+def _locked(product_ids: list[int]) -> QuerySet[Product]:
     """Select these products FOR UPDATE in primary-key order (the lock order)."""
     return Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
-
-
-@cache
-def _select_sql() -> str:
-    return f"SELECT {sql.quoted(Product, _FIELDS)} FROM {sql.table(Product)}"
-
-
-@cache
-def _find_sql() -> str:
-    return f"{_select_sql()} WHERE id = %s"
-
-
-@cache
-def _order_by(ordering: str) -> str:
-    return ", ".join(
-        f"{sql.quoted(Product, [name.lstrip('-')])}{' DESC' if name[0] == '-' else ''}"
-        for name in ORDERINGS[ordering]
-    )
-
-
-@cache
-def _take_sql(count: int) -> str:
-    wanted = "CASE id " + " ".join(["WHEN %s THEN CAST(%s AS integer)"] * count)
-    return (
-        f"UPDATE {sql.table(Product)} SET stock = stock - {wanted} END, "
-        f"updated_at = %s WHERE id IN ({', '.join(['%s'] * count)}) "
-        f"AND is_active AND stock >= {wanted} END "
-        f"RETURNING {sql.quoted(Product, _FIELDS)}"
-    )
 
 
 class ProductRepository:
@@ -137,7 +134,7 @@ class ProductRepository:
 
     def find(self, product_id: int) -> ProductRecord | None:
         """Return the product with this id, or None."""
-        rows = sql.fetch(Product, _FIELDS, _find_sql(), [product_id])
+        rows = sql.fetch(Product, _FIELDS, statements.find(_FIELDS), [product_id])
         return _to_record(rows[0]) if rows else None
 
     def list_products(
@@ -146,11 +143,11 @@ class ProductRepository:
         """Return one page of the products `spec` selects, in `ordering`."""
         # The ORM turns the filter into SQL once; both statements reuse it.
         where, params = sql.where(_filtered(spec))
-        total = sql.scalar(f"SELECT COUNT(*) FROM {sql.table(Product)}{where}", params)
+        total = sql.scalar(statements.count(where), params)
         rows = sql.fetch(
             Product,
             _FIELDS,
-            f"{_select_sql()}{where} ORDER BY {_order_by(ordering)} LIMIT %s OFFSET %s",
+            statements.page(_FIELDS, where, ORDERINGS[ordering]),
             [*params, page.size, page.offset],
             many=True,
         )
@@ -166,7 +163,7 @@ class ProductRepository:
             if not _is_duplicate(exc):
                 raise
             raise DuplicateError("sku") from exc
-        return self._record_of(product)
+        return _to_record({name: getattr(product, name) for name in _FIELDS})
 
     def update(self, product_id: int, **changes: Any) -> ProductRecord | None:
         """Change some fields of a product; return it, or None if it does not exist."""
@@ -186,17 +183,14 @@ class ProductRepository:
         Rows are locked in primary-key order, so two orders that share products
         wait for each other instead of deadlocking.
         """
-        rows = _locked(product_ids).values_list(*_FIELDS)
-        return {row[0]: _to_record(row) for row in rows}
+        records = map(_to_record, _locked(product_ids).values(*_FIELDS))
+        return {record.id: record for record in records}
 
-    def reserve(
-        self, quantities: dict[int, int]
-    ) -> tuple[dict[int, ProductRecord], bool]:
-        """Take the quantities from these products' stock if all can be taken.
+    def reserve(self, quantities: dict[int, int]) -> Reservation:
+        """Take the quantities from these products' stock; say what was taken.
 
-        Return the products, with the stock they had before, and whether it was
-        taken: only when every product exists, is active and has enough, else
-        none is.
+        Only an active product with enough stock gives; the Reservation names
+        the others, and then the caller rolls the transaction back.
         """
         ids = sorted(quantities)
         if len(ids) > 1:
@@ -205,10 +199,17 @@ class ProductRepository:
             list(_locked(ids).values_list("pk", flat=True))
         taken = _take(quantities, ids)
         if len(taken) == len(ids):
-            return taken, True
-        # A line cannot be taken: give back what the others took, report as is.
-        self.add_stock({pk: quantities[pk] for pk in taken})
-        return self.lock_many(ids), False
+            return Reservation(taken=taken)
+        rest = self.lock_many([pk for pk in ids if pk not in taken])
+        unavailable = [pk for pk in ids if pk not in taken and not _usable(rest, pk)]
+        short = [
+            Shortfall(product=product, requested=quantities[pk])
+            for pk, product in rest.items()
+            if product.is_active
+        ]
+        return Reservation(
+            taken=taken, unavailable=tuple(unavailable), short=tuple(short)
+        )
 
     def add_stock(self, deltas: dict[int, int]) -> None:
         """Add a (possibly negative) amount to the stock of each product, at once."""
@@ -226,7 +227,7 @@ class ProductRepository:
 
     def find_by_sku(self, sku: str) -> ProductRecord | None:
         """Return the product with this sku, or None."""
-        row = Product.objects.filter(sku=sku).values_list(*_FIELDS).first()
+        row = Product.objects.filter(sku=sku).values(*_FIELDS).first()
         return _to_record(row) if row else None
 
     def count(self) -> int:
@@ -237,6 +238,6 @@ class ProductRepository:
         """Return whether another product has this sku."""
         return Product.objects.filter(sku=sku).exclude(pk=exclude_id).exists()
 
-    @staticmethod
-    def _record_of(product: Product) -> ProductRecord:
-        return ProductRecord(**{name: getattr(product, name) for name in _FIELDS})
+
+def _usable(products: dict[int, ProductRecord], product_id: int) -> bool:
+    return product_id in products and products[product_id].is_active

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from data.errors import DuplicateError
 from data.idempotency.models import IdempotencyKey
+from data.records import build, field_names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,7 +27,7 @@ class StoredKey:
     response_content_type: str
 
 
-_FIELDS = tuple(StoredKey.__slots__)
+_FIELDS = field_names(StoredKey)
 _CLAIM_ATTEMPTS = 3
 
 
@@ -41,15 +44,15 @@ class IdempotencyRepository:
         for _ in range(_CLAIM_ATTEMPTS):
             row = _insert(fingerprint=fingerprint, **scope)
             if row is not None:
-                return True, StoredKey(**{name: getattr(row, name) for name in _FIELDS})
+                return True, _to_record({name: getattr(row, name) for name in _FIELDS})
             found = (
                 IdempotencyKey.objects.select_for_update()
                 .filter(**scope)
-                .values_list(*_FIELDS)
+                .values(*_FIELDS)
                 .first()
             )
             if found is not None:
-                return False, StoredKey(**dict(zip(_FIELDS, found, strict=True)))
+                return False, _to_record(found)
         raise DuplicateError("key")
 
     def take_over(self, key_id: int, *, fingerprint: str) -> None:
@@ -76,7 +79,11 @@ class IdempotencyRepository:
         return deleted
 
 
-def _insert(**fields) -> IdempotencyKey | None:
+def _to_record(values: Mapping[str, Any]) -> StoredKey:
+    return build(StoredKey, values)
+
+
+def _insert(**fields: Any) -> IdempotencyKey | None:
     """Insert a key; return None if its scope is taken."""
     try:
         # A savepoint, so a lost race leaves the caller's transaction usable.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from data import sql
 from data.orders.models import OrderEvent
+from data.records import build, field_names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,7 +28,11 @@ class EventRecord:
     created_at: datetime
 
 
-_FIELDS = tuple(EventRecord.__slots__)
+_FIELDS = field_names(EventRecord)
+
+
+def _to_record(values: Mapping[str, Any]) -> EventRecord:
+    return build(EventRecord, values)
 
 
 class EventRepository:
@@ -52,16 +58,12 @@ class EventRepository:
             "request_id": request_id,
             "created_at": timezone.now(),
         }
-        [(event_id,)] = sql.insert(
-            OrderEvent, tuple(fields), [tuple(fields.values())], returning=("id",)
-        )
-        return EventRecord(id=event_id, **fields)
+        [inserted] = sql.insert(OrderEvent, [fields], returning=("id",))
+        return _to_record({**fields, **inserted})
 
     def list_for_order(self, order_id: int) -> list[EventRecord]:
         """Return an order's events, oldest first."""
         rows = (
-            OrderEvent.objects.filter(order_id=order_id)
-            .order_by("id")
-            .values_list(*_FIELDS)
+            OrderEvent.objects.filter(order_id=order_id).order_by("id").values(*_FIELDS)
         )
-        return [EventRecord(**dict(zip(_FIELDS, row, strict=True))) for row in rows]
+        return [_to_record(row) for row in rows]

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from django.db.models import Count, Exists, Min, OuterRef
 
-from data.orders.events import EventRecord
+from data.orders.events import EventRecord, _to_record
 from data.orders.models import OrderEvent, PendingEvent
+from data.records import field_names
 
-_FIELDS = tuple(EventRecord.__slots__)
+_FIELDS = field_names(EventRecord)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,10 +43,7 @@ class OutboxRepository:
             .values_list("event_id", flat=True)[:limit]
         )
         rows = OrderEvent.objects.filter(id__in=ids).order_by("id")
-        return [
-            EventRecord(**dict(zip(_FIELDS, row, strict=True)))
-            for row in rows.values_list(*_FIELDS)
-        ]
+        return [_to_record(row) for row in rows.values(*_FIELDS)]
 
     def _lock_heads(self, limit: int) -> list[int]:
         """Lock each unclaimed order's first pending event; return the order ids."""

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Window
 from django.utils import timezone
 
 from data import sql
 from data.orders.models import Order, OrderLine
-from data.records import Page, PageRequest
+from data.records import Page, PageRequest, build, field_names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,17 +43,9 @@ class OrderRecord:
     updated_at: datetime
 
 
-_ORDER_FIELDS = (
-    "id",
-    "customer_id",
-    "status",
-    "total",
-    "currency",
-    "created_at",
-    "updated_at",
-)
-_LINE_FIELDS = tuple(OrderLineRecord.__slots__)
-_NEW_ORDER = ("customer_id", "status", "total", "currency", "created_at", "updated_at")
+# An order's own columns: every field of its record but the lines.
+_ORDER_FIELDS = tuple(name for name in field_names(OrderRecord) if name != "items")
+_LINE_FIELDS = field_names(OrderLineRecord)
 
 
 class OrderRepository:
@@ -63,33 +57,30 @@ class OrderRepository:
         """Insert an order and all its lines (one statement on PostgreSQL)."""
         now = timezone.now()
         total = sum((line.line_total for line in lines), Decimal("0.00"))
+        order = {
+            "customer_id": customer_id,
+            "status": "created",
+            "total": total,
+            "currency": currency,
+            "created_at": now,
+            "updated_at": now,
+        }
         order_id = sql.insert_with_children(
-            (Order, _NEW_ORDER, (customer_id, "created", total, currency, now, now)),
-            (OrderLine, _LINE_FIELDS, [_line_values(line) for line in lines]),
+            (Order, order),
+            (OrderLine, [_values(line) for line in lines]),
             link="order_id",
         )
-        return OrderRecord(
-            id=order_id,
-            customer_id=customer_id,
-            status="created",
-            items=tuple(lines),
-            total=total,
-            currency=currency,
-            created_at=now,
-            updated_at=now,
-        )
+        return _to_record({"id": order_id, **order}, lines)
 
     def find(self, order_id: int) -> OrderRecord | None:
         """Return the order with this id, or None."""
-        rows = Order.objects.filter(pk=order_id).values_list(*_ORDER_FIELDS)
+        rows = Order.objects.filter(pk=order_id).values(*_ORDER_FIELDS)
         return next(iter(_with_lines(list(rows))), None)
 
     def lock(self, order_id: int) -> OrderRecord | None:
         """Return the order, its row locked until the transaction ends, or None."""
         rows = (
-            Order.objects.select_for_update()
-            .filter(pk=order_id)
-            .values_list(*_ORDER_FIELDS)
+            Order.objects.select_for_update().filter(pk=order_id).values(*_ORDER_FIELDS)
         )
         return next(iter(_with_lines(list(rows))), None)
 
@@ -102,7 +93,7 @@ class OrderRepository:
         rows = (
             Order.objects.select_for_update(skip_locked=True)
             .filter(pk=order_id, status="created", created_at__lt=before)
-            .values_list(*_ORDER_FIELDS)
+            .values(*_ORDER_FIELDS)
         )
         return next(iter(_with_lines(list(rows))), None)
 
@@ -138,12 +129,14 @@ class OrderRepository:
         rows = list(
             qs.annotate(_total_count=Window(Count("pk")))
             .order_by("-created_at", "-id")
-            .values_list(*_ORDER_FIELDS, "_total_count")[
+            .values(*_ORDER_FIELDS, "_total_count")[
                 page.offset : page.offset + page.size
             ]
         )
-        total = rows[0][-1] if rows else (qs.count() if page.number > 1 else 0)
-        items = tuple(_with_lines([row[:-1] for row in rows]))
+        total = rows[0]["_total_count"] if rows else 0
+        if not rows and page.number > 1:
+            total = qs.count()
+        items = tuple(_with_lines(rows))
         return Page(items=items, total=total, number=page.number, size=page.size)
 
     def update_status(self, order: OrderRecord, status: str) -> OrderRecord:
@@ -153,26 +146,25 @@ class OrderRepository:
         return replace(order, status=status, updated_at=now)
 
 
-def _line_values(line: OrderLineRecord) -> tuple:
-    return tuple(getattr(line, name) for name in _LINE_FIELDS)
+def _values(line: OrderLineRecord) -> dict[str, Any]:
+    return {name: getattr(line, name) for name in _LINE_FIELDS}
 
 
-def _with_lines(rows: list[tuple]) -> list[OrderRecord]:
+def _to_record(
+    values: Mapping[str, Any], lines: Sequence[OrderLineRecord]
+) -> OrderRecord:
+    return build(OrderRecord, {**values, "items": tuple(lines)})
+
+
+def _with_lines(rows: list[dict[str, Any]]) -> list[OrderRecord]:
     """Build order records, loading the lines of all of them in one query."""
     if not rows:
         return []
     lines: dict[int, list[OrderLineRecord]] = defaultdict(list)
-    for order_id, *values in (
-        OrderLine.objects.filter(order_id__in=[row[0] for row in rows])
+    for values in (
+        OrderLine.objects.filter(order_id__in=[row["id"] for row in rows])
         .order_by("order_id", "id")
-        .values_list("order_id", *_LINE_FIELDS)
+        .values("order_id", *_LINE_FIELDS)
     ):
-        lines[order_id].append(
-            OrderLineRecord(**dict(zip(_LINE_FIELDS, values, strict=True)))
-        )
-    return [
-        OrderRecord(
-            items=tuple(lines[row[0]]), **dict(zip(_ORDER_FIELDS, row, strict=True))
-        )
-        for row in rows
-    ]
+        lines[values["order_id"]].append(build(OrderLineRecord, values))
+    return [_to_record(row, lines[row["id"]]) for row in rows]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
 
 from data.errors import DuplicateError
 from data.payments.models import Payment
-from data.records import Page, PageRequest
+from data.records import Page, PageRequest, build, field_names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,11 +29,11 @@ class PaymentRecord:
     created_at: datetime
 
 
-_FIELDS = tuple(PaymentRecord.__slots__)
+_FIELDS = field_names(PaymentRecord)
 
 
-def _to_record(row: tuple) -> PaymentRecord:
-    return PaymentRecord(**dict(zip(_FIELDS, row, strict=True)))
+def _to_record(values: Mapping[str, Any]) -> PaymentRecord:
+    return build(PaymentRecord, values)
 
 
 class PaymentRepository:
@@ -63,33 +65,25 @@ class PaymentRepository:
         except IntegrityError as exc:
             # The partial unique index: this order already has a succeeded payment.
             raise DuplicateError("order_id") from exc
-        return PaymentRecord(
-            id=payment.pk,
-            order_id=order_id,
-            amount=amount,
-            currency=currency,
-            status=status,
-            failure_reason=failure_reason,
-            created_at=now,
-        )
+        return _to_record({name: getattr(payment, name) for name in _FIELDS})
 
     def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None:
         """Return the payment and the id of the customer it is from, or None."""
         row = (
             Payment.objects.filter(pk=payment_id)
-            .values_list(*_FIELDS, "order__customer_id")
+            .values(*_FIELDS, "order__customer_id")
             .first()
         )
-        return (_to_record(row[:-1]), row[-1]) if row else None
+        return (_to_record(row), row["order__customer_id"]) if row else None
 
     def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
         """Return an order's succeeded payment and its gateway reference, or None."""
         row = (
             Payment.objects.filter(order_id=order_id, status="succeeded")
-            .values_list(*_FIELDS, "gateway_reference")
+            .values(*_FIELDS, "gateway_reference")
             .first()
         )
-        return (_to_record(row[:-1]), row[-1]) if row else None
+        return (_to_record(row), row["gateway_reference"]) if row else None
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest
@@ -99,7 +93,7 @@ class PaymentRepository:
         if customer_id is not None:
             qs = qs.filter(order__customer_id=customer_id)
         total = qs.count()
-        rows = qs.order_by("-created_at", "-id").values_list(*_FIELDS)
+        rows = qs.order_by("-created_at", "-id").values(*_FIELDS)
         items = tuple(map(_to_record, rows[page.offset : page.offset + page.size]))
         return Page(items=items, total=total, number=page.number, size=page.size)
 

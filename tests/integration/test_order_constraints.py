@@ -17,6 +17,11 @@ from data.payments.models import Payment
 from data.payments.repository import PaymentRepository
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory
 
+
+class RolledBack(Exception):
+    pass
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -131,12 +136,14 @@ def test_a_line_holds_a_product_once_and_a_quantity_of_one_to_a_thousand(db):
     assert OrderLine.objects.count() == 1
 
 
-def test_reserve_takes_every_quantity_and_returns_the_rows_before(db):
+def test_reserve_takes_every_quantity_and_returns_the_rows_after(db):
     a, b = ProductFactory(stock=5), ProductFactory(stock=3)
-    products, taken = ProductRepository().reserve({b.pk: 3, a.pk: 2})
-    assert taken is True
-    assert list(products) == sorted([a.pk, b.pk])
-    assert (products[a.pk].stock, products[b.pk].stock) == (5, 3)
+    reservation = ProductRepository().reserve({b.pk: 3, a.pk: 2})
+    assert reservation.complete
+    assert (reservation.unavailable, reservation.short) == ((), ())
+    assert sorted(reservation.taken) == sorted([a.pk, b.pk])
+    taken = reservation.taken
+    assert (taken[a.pk].stock, taken[b.pk].stock) == (3, 0)
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.stock, b.stock) == (3, 0)
@@ -153,9 +160,19 @@ def test_reserve_takes_nothing_when_any_line_fails(db, problem):
     wanted = {a.pk: 2, b.pk: 2}
     if problem == "unknown":
         wanted[10**9] = 1
-    products, taken = ProductRepository().reserve(wanted)
-    assert taken is False
-    assert 10**9 not in products
+    with pytest.raises(RolledBack), transaction.atomic():
+        reservation = ProductRepository().reserve(wanted)
+        raise RolledBack  # what the service does with an incomplete reservation
+    assert not reservation.complete
+    assert a.pk not in reservation.unavailable
+    if problem == "short":
+        [shortfall] = reservation.short
+        assert (shortfall.product.id, shortfall.product.stock) == (b.pk, 1)
+        assert shortfall.requested == 2
+    else:
+        assert reservation.short == ()
+        missing = 10**9 if problem == "unknown" else b.pk
+        assert reservation.unavailable == (missing,)
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.stock, b.stock) == (5, 1 if problem == "short" else 9)

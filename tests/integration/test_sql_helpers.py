@@ -28,22 +28,32 @@ def test_where_compiles_the_orm_filter_or_nothing():
     assert count(Product.objects.filter(pk__in=[])) == 0
 
 
-def order_row(customer_id: int) -> tuple:
+def order_row(customer_id: int) -> dict[str, object]:
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    return (customer_id, "created", Decimal("1.00"), "EUR", now, now)
-
-
-NEW_ORDER = ("customer_id", "status", "total", "currency", "created_at", "updated_at")
-LINE = ("product_id", "sku", "name", "unit_price", "quantity", "line_total")
+    return {
+        "customer_id": customer_id,
+        "status": "created",
+        "total": Decimal("1.00"),
+        "currency": "EUR",
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def test_insert_with_children_links_every_child_to_the_new_row():
     customer, product = UserFactory(), ProductFactory()
-    line = (product.pk, "S", "N", Decimal("1.00"), 1, Decimal("1.00"))
+    line = {
+        "product_id": product.pk,
+        "sku": "S",
+        "name": "N",
+        "unit_price": Decimal("1.00"),
+        "quantity": 1,
+        "line_total": Decimal("1.00"),
+    }
 
     order_id = sql.insert_with_children(
-        (Order, NEW_ORDER, order_row(customer.pk)),
-        (OrderLine, LINE, [line]),
+        (Order, order_row(customer.pk)),
+        (OrderLine, [line]),
         link="order_id",
     )
 
@@ -55,8 +65,8 @@ def test_insert_with_children_links_every_child_to_the_new_row():
 def test_insert_with_no_children_inserts_the_row_alone():
     customer = UserFactory()
     order_id = sql.insert_with_children(
-        (Order, NEW_ORDER, order_row(customer.pk)),
-        (OrderLine, LINE, []),
+        (Order, order_row(customer.pk)),
+        (OrderLine, []),
         link="order_id",
     )
     assert Order.objects.filter(pk=order_id).exists()

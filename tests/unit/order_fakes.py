@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from data.catalog.repository import ProductRecord
+from data.catalog.repository import ProductRecord, Reservation, Shortfall
 from data.errors import DuplicateError, OutOfStock
 from data.idempotency.repository import StoredKey
 from data.orders.events import EventRecord
@@ -50,17 +50,20 @@ class FakeStockRepository(FakeProductRepository):
         self.lock_calls.append(list(product_ids))
         return {pk: self.rows[pk] for pk in sorted(product_ids) if pk in self.rows}
 
-    def reserve(
-        self, quantities: dict[int, int]
-    ) -> tuple[dict[int, ProductRecord], bool]:
+    def reserve(self, quantities: dict[int, int]) -> Reservation:
         products = self.lock_many(sorted(quantities))
-        taken = all(
-            pk in products and products[pk].is_active and products[pk].stock >= q
-            for pk, q in quantities.items()
+        unavailable = tuple(
+            pk for pk in quantities if pk not in products or not products[pk].is_active
         )
-        if taken:
-            self.add_stock({pk: -q for pk, q in quantities.items()})
-        return products, taken
+        short = tuple(
+            Shortfall(product=products[pk], requested=q)
+            for pk, q in quantities.items()
+            if pk not in unavailable and products[pk].stock < q
+        )
+        if unavailable or short:
+            return Reservation(taken={}, unavailable=unavailable, short=short)
+        self.add_stock({pk: -q for pk, q in quantities.items()})
+        return Reservation(taken={pk: self.rows[pk] for pk in sorted(quantities)})
 
     def add_stock(self, deltas: dict[int, int]) -> None:
         self._write()

@@ -11,6 +11,7 @@ from business.actor import Actor
 from business.errors import NotFound, PermissionDenied, RuleViolation
 from business.orders import NewLine, OrderService
 from business.orders.rules import InsufficientStock, InvalidTransition
+from data.catalog.repository import Reservation, Shortfall
 from tests.unit.order_fakes import (
     FakeShop,
 )
@@ -203,8 +204,9 @@ def test_a_reservation_the_repository_refuses_is_insufficient_stock(
     world, mug, monkeypatch
 ):
     # The rows read as locked look sufficient, yet the reservation took nothing.
-    stale = {mug.id: replace(mug, stock=50)}
-    monkeypatch.setattr(world.products, "reserve", lambda quantities: (stale, False))
+    shortfall = Shortfall(product=replace(mug, stock=50), requested=20)
+    refused = Reservation(taken={}, short=(shortfall,))
+    monkeypatch.setattr(world.products, "reserve", lambda quantities: refused)
     with pytest.raises(InsufficientStock):
         world.place(CAROL, (mug, 20))
     assert world.stock(mug) == 10
