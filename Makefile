@@ -41,10 +41,11 @@ e2e: install  ## Browser tests: headless Chromium (/usr/bin/chromium) on Swagger
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m tests.check_database
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/pytest -m e2e tests/e2e
 
-lint: install  ## ruff lint + format check and the import contracts.
+lint: install  ## ruff lint + format check, the import contracts, mypy (strict on business and data).
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install  ## Format and fix what ruff can.
 	$(BIN)/ruff format .

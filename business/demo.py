@@ -105,13 +105,18 @@ class DemoDataService:
             return DemoSummary(seeded=False)
         # A superuser, so that the advertised admin login can use the admin.
         self._accounts.ensure_user(
-            actor=actor, is_staff=True, is_superuser=True, **_fields(STAFF)
+            actor=actor,
+            username=STAFF.username,
+            email=STAFF.email,
+            password=STAFF.password,
+            is_staff=True,
+            is_superuser=True,
         )
         customers, new_customers = self._ensure_customers(actor, plan.customers)
         new_products = sum(
             self._ensure_product(actor, i) for i in range(1, plan.products + 1)
         )
-        product_ids = [self._products.find_by_sku(_sku(i)).id for i in orderable]
+        product_ids = [self._product_id(_sku(i)) for i in orderable]
         placed = self._order_rows.count(customer_ids=[c.id for c in customers])
         for n in range(placed, plan.orders):
             self._seed_order(actor, n, customers, product_ids)
@@ -122,13 +127,23 @@ class DemoDataService:
             orders=max(plan.orders - placed, 0),
         )
 
+    def _product_id(self, sku: str) -> int:
+        product = self._products.find_by_sku(sku)
+        assert product is not None, f"demo product {sku} was just ensured"
+        return product.id
+
     def _ensure_customers(
         self, actor: Actor, count: int
     ) -> tuple[list[UserRecord], int]:
         customers, created = [], 0
         for i in range(1, max(count, 1) + 1):
             login = CUSTOMER if i == 1 else _customer(i)
-            user, new = self._accounts.ensure_user(actor=actor, **_fields(login))
+            user, new = self._accounts.ensure_user(
+                actor=actor,
+                username=login.username,
+                email=login.email,
+                password=login.password,
+            )
             customers.append(user)
             created += new
         return customers, created
@@ -174,14 +189,6 @@ class DemoDataService:
             self._orders.ship_order(actor=staff, order_id=order.id)
         else:
             self._orders.deliver_order(actor=staff, order_id=order.id)
-
-
-def _fields(login: DemoLogin) -> dict[str, str]:
-    return {
-        "username": login.username,
-        "email": login.email,
-        "password": login.password,
-    }
 
 
 def _customer(i: int) -> DemoLogin:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from business.errors import Conflict
+from business.ports import UnitOfWork
 from data.errors import TransientConflict
-from data.unit_of_work import DjangoUnitOfWork
 
 
 class ConcurrentUpdate(Conflict):
@@ -16,7 +16,7 @@ class ConcurrentUpdate(Conflict):
 
 
 @contextmanager
-def atomic(uow: DjangoUnitOfWork) -> Iterator[DjangoUnitOfWork]:
+def atomic(uow: UnitOfWork) -> Iterator[UnitOfWork]:
     """Enter `uow`; a deadlock or serialization failure becomes ConcurrentUpdate."""
     try:
         with uow:

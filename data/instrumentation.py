@@ -19,7 +19,12 @@ class QueryTimer:
         self._observe = observe
 
     def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: Any,
     ) -> Any:
         started = time.perf_counter()
         try:

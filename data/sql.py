@@ -24,8 +24,15 @@ from psycopg.types.datetime import TimestamptzLoader
 def quoted(model: type[Model], names: Iterable[str]) -> str:
     """Return the quoted columns of these fields, comma-separated."""
     return ", ".join(
-        connection.ops.quote_name(model._meta.get_field(name).column) for name in names
+        connection.ops.quote_name(_column(field))
+        for field in _fields(model, tuple(names))
     )
+
+
+def _column(field: Field[Any, Any]) -> str:
+    # Set once the field belongs to a model, as every field here does.
+    assert field.column is not None
+    return field.column
 
 
 def table(model: type[Model]) -> str:
@@ -84,7 +91,7 @@ def scalar(sql: str, params: Sequence[Any]) -> Any:
         return cursor.fetchone()[0]
 
 
-def where(queryset: QuerySet) -> tuple[str, list[Any]]:
+def where(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     """Return the queryset's filter as SQL (" WHERE ...", or "") and its parameters.
 
     For a statement on the queryset's own table: the ORM still builds the filter
@@ -183,8 +190,10 @@ def _insert_sql(
 
 
 @cache
-def _fields(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
-    return tuple(model._meta.get_field(name) for name in names)
+def _fields(model: type[Model], names: tuple[str, ...]) -> tuple[Field[Any, Any], ...]:
+    """Return the concrete fields of these names (a relation's reverse side is none)."""
+    found = (model._meta.get_field(name) for name in names)
+    return tuple(field for field in found if isinstance(field, Field))
 
 
 @cache
@@ -204,7 +213,7 @@ def _converters(
     return tuple(steps)
 
 
-def _apply(convert: Callable, col: Any, value: Any) -> Any:
+def _apply(convert: Callable[..., Any], col: Any, value: Any) -> Any:
     return convert(value, col, connection)
 
 

@@ -38,7 +38,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., HttpResponse]:
         service = IdempotencyService()
         outcome = service.begin(
             actor=actor_of(request),
-            method=request.method,
+            method=str(request.method),
             path=request.path,
             key=key,
             body=request.data,

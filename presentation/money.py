@@ -49,6 +49,7 @@ class MoneyFieldExtension(OpenApiSerializerFieldExtension):
         number: dict[str, Any] = {"type": "number"}
         if field.min_value is not None:
             number["minimum"] = float(field.min_value)
+        assert field.max_digits is not None  # MoneyField requires it
         limit = 10 ** (field.max_digits - 2)
         if field.max_value is not None:
             number["maximum"] = float(field.max_value)

@@ -116,7 +116,9 @@ def _business_problem(request: Any, exc: BusinessError) -> Response:
     status = next(code for cls, code in _BUSINESS_STATUS if isinstance(exc, cls))
     # Records (e.g. the stored payment of a decline) travel as plain objects.
     extra = {
-        name: asdict(value) if is_dataclass(value) else value
+        name: asdict(value)
+        if is_dataclass(value) and not isinstance(value, type)
+        else value
         for name, value in exc.extra.items()
     }
     if isinstance(exc, RuleViolation):
@@ -151,10 +153,11 @@ def _drf_problem(request: Any, exc: drf.APIException, view: Any) -> Response:
         detail,
         extra,
     )
-    if getattr(exc, "auth_header", None):
-        response["WWW-Authenticate"] = exc.auth_header
-    if isinstance(exc, drf.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(max(1, int(exc.wait)))
+    # Set by DRF on 401s and 429s; its stubs declare neither attribute.
+    if auth_header := getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = auth_header
+    if (wait := getattr(exc, "wait", None)) is not None:
+        response["Retry-After"] = str(max(1, int(wait)))
     if isinstance(exc, drf.MethodNotAllowed) and view is not None:
         response["Allow"] = ", ".join(view.allowed_methods)
     return response

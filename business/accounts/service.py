@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from business.accounts.ports import PasswordRules, Users
 from business.actor import Actor
 from business.errors import (
     AuthenticationFailed,
@@ -12,6 +13,7 @@ from business.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.accounts.repository import PasswordPolicy, UserRecord, UserRepository
 from data.errors import DuplicateError
@@ -28,13 +30,13 @@ class AccountService:
     def __init__(
         self,
         *,
-        users: UserRepository | None = None,
-        passwords: PasswordPolicy | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        users: Users | None = None,
+        passwords: PasswordRules | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        self._users = users or UserRepository()
-        self._passwords = passwords or PasswordPolicy()
-        self._uow = uow or DjangoUnitOfWork()
+        self._users: Users = users or UserRepository()
+        self._passwords: PasswordRules = passwords or PasswordPolicy()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
     def register(self, *, username: str, email: str, password: str) -> UserRecord:
         """Create a customer account."""

@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from business.actor import Actor
+from business.catalog.ports import ProductImport
 from business.catalog.rules import clean_product
 from business.errors import BusinessError, PermissionDenied, RuleViolation
+from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.catalog.importer import (
     VALUE_COLUMNS,
@@ -83,11 +86,11 @@ class ProductImportService:
     def __init__(
         self,
         *,
-        importer: ProductImporter | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        importer: ProductImport | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        self._importer = importer or ProductImporter()
-        self._uow = uow or DjangoUnitOfWork()
+        self._importer: ProductImport = importer or ProductImporter()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
     def import_products(
         self,
@@ -212,7 +215,7 @@ def _stage(
     return rows
 
 
-def _records(reader) -> Iterator[tuple[int, list[str] | str]]:
+def _records(reader: Any) -> Iterator[tuple[int, list[str] | str]]:  # a csv.reader
     """Yield (first physical line, cells) per record, or the CSV error's text."""
     last = reader.line_num
     while True:
@@ -240,7 +243,7 @@ def _staged_row(line: int, record: list[str] | str, columns: _Columns) -> Staged
         )
     fields: dict[str, str | None] = {name: record[i] for name, i in columns.index}
     for name in columns.optional:
-        if not fields[name].strip():
+        if not (fields[name] or "").strip():
             fields[name] = None
     try:
         p = clean_product(fields, partial=False)

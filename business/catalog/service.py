@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from business.actor import Actor
+from business.catalog.ports import Products
 from business.catalog.rules import clean_product
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
 from business.pagination import page_request, require_page
+from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.catalog.repository import (
     ORDERINGS,
@@ -45,11 +47,11 @@ class CatalogService:
     def __init__(
         self,
         *,
-        products: ProductRepository | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        products: Products | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        self._products = products or ProductRepository()
-        self._uow = uow or DjangoUnitOfWork()
+        self._products: Products = products or ProductRepository()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
     # Reads run in autocommit: one statement needs no transaction around it.
     def list_products(

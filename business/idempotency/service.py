@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from business.actor import Actor
-from business.errors import Conflict, RuleViolation, Unprocessable
+from business.errors import Conflict, PermissionDenied, RuleViolation, Unprocessable
+from business.idempotency.ports import IdempotencyKeys
+from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.idempotency.repository import IdempotencyRepository
 from data.unit_of_work import DjangoUnitOfWork
@@ -60,11 +62,11 @@ class IdempotencyService:
     def __init__(
         self,
         *,
-        keys: IdempotencyRepository | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        keys: IdempotencyKeys | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        self._keys = keys or IdempotencyRepository()
-        self._uow = uow or DjangoUnitOfWork()
+        self._keys: IdempotencyKeys = keys or IdempotencyRepository()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
     def begin(
         self, *, actor: Actor, method: str, path: str, key: str, body: Any
@@ -74,6 +76,9 @@ class IdempotencyService:
             raise RuleViolation.single(
                 "Idempotency-Key", "invalid", f"Use 1 to {MAX_KEY_LENGTH} characters."
             )
+        if actor.user_id is None:
+            # Keys are scoped to their user; only authenticated requests send one.
+            raise PermissionDenied("Sign in to use an Idempotency-Key.")
         digest = fingerprint(body)
         with atomic(self._uow):
             claimed, stored = self._keys.claim(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from business.actor import Actor
-from data.orders.events import EventRepository
+from business.orders.ports import Events
 
 
 def record_event(
-    events: EventRepository,
+    events: Events,
     actor: Actor,
     order_id: int,
     type: str,

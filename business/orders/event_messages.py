@@ -50,4 +50,5 @@ def schema_path(event_type: str, version: int = SCHEMA_VERSION) -> Path:
 @cache
 def load_schema(event_type: str, version: int = SCHEMA_VERSION) -> dict[str, Any]:
     """Return an event type's JSON Schema."""
-    return json.loads(schema_path(event_type, version).read_text())
+    schema: dict[str, Any] = json.loads(schema_path(event_type, version).read_text())
+    return schema

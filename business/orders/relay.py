@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 from business.errors import BusinessError
 from business.orders.event_messages import to_message
+from business.orders.ports import Outbox, OutboxGauge, Publisher
+from business.ports import UnitOfWork
 from business.transaction import atomic
-from data.orders.broker import BrokerError, EventPublisher, RabbitPublisher
+from data.orders.broker import BrokerError, RabbitPublisher
 from data.orders.outbox import OutboxRepository
 from data.unit_of_work import DjangoUnitOfWork
 
@@ -63,7 +65,8 @@ class Backoff:
 
     def after(self, failures_in_a_row: int) -> float:
         """Return the wait after the n-th failure in a row (n >= 1)."""
-        return min(self.maximum, self.initial * 2 ** min(failures_in_a_row - 1, 30))
+        doublings = min(failures_in_a_row - 1, 30)
+        return min(self.maximum, self.initial * 2.0**doublings)
 
 
 class EventRelayService:
@@ -72,14 +75,14 @@ class EventRelayService:
     def __init__(
         self,
         *,
-        outbox: OutboxRepository | None = None,
-        publisher: EventPublisher | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        outbox: Outbox | None = None,
+        publisher: Publisher | None = None,
+        uow: UnitOfWork | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self._outbox = outbox or OutboxRepository()
-        self._publisher = publisher or RabbitPublisher()
-        self._uow = uow or DjangoUnitOfWork()
+        self._outbox: Outbox = outbox or OutboxRepository()
+        self._publisher: Publisher = publisher or RabbitPublisher()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
         self._clock = clock or (lambda: datetime.now(UTC))
         self._published = self._failures = 0
 
@@ -168,10 +171,10 @@ class OutboxService:
     def __init__(
         self,
         *,
-        outbox: OutboxRepository | None = None,
+        outbox: OutboxGauge | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self._outbox = outbox or OutboxRepository()
+        self._outbox: OutboxGauge = outbox or OutboxRepository()
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def backlog(self) -> OutboxBacklog:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from business import config
 from business.actor import Actor
 from business.errors import PermissionDenied, RuleViolation
+from business.orders.ports import Sales
 from data.orders.sales import DaySales, ProductSales, SalesRepository
 
 # A sale counts while its order stays sold: cancelled (refunded) orders do not.
@@ -32,8 +33,8 @@ class SalesReport:
 class SalesReportService:
     """Summarise what was sold over a period (staff)."""
 
-    def __init__(self, *, sales: SalesRepository | None = None) -> None:
-        self._sales = sales or SalesRepository()
+    def __init__(self, *, sales: Sales | None = None) -> None:
+        self._sales: Sales = sales or SalesRepository()
 
     def sales_report(
         self, *, actor: Actor, start: date, end: date, top: int = DEFAULT_TOP

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from business import config
 from business.actor import Actor
+from business.catalog.ports import Products
 from business.catalog.rules import STOCK_MAX
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
 from business.orders.audit import record_event
+from business.orders.ports import Events, Orders
 from business.orders.rules import (
     MAX_ITEMS,
     MAX_QUANTITY,
@@ -18,11 +21,13 @@ from business.orders.rules import (
     transition_event,
 )
 from business.pagination import page_request, require_page
+from business.payments.ports import PaymentGateway, Payments
+from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.catalog.repository import ProductRecord, ProductRepository, Reservation
 from data.orders.events import EventRecord, EventRepository
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
-from data.payments.gateway import PaymentGateway, default_gateway
+from data.payments.gateway import default_gateway
 from data.payments.repository import PaymentRepository
 from data.records import Page
 from data.unit_of_work import DjangoUnitOfWork
@@ -42,19 +47,19 @@ class OrderService:
     def __init__(
         self,
         *,
-        orders: OrderRepository | None = None,
-        products: ProductRepository | None = None,
-        events: EventRepository | None = None,
-        payments: PaymentRepository | None = None,
+        orders: Orders | None = None,
+        products: Products | None = None,
+        events: Events | None = None,
+        payments: Payments | None = None,
         gateway: PaymentGateway | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        self._orders = orders or OrderRepository()
-        self._products = products or ProductRepository()
-        self._events = events or EventRepository()
-        self._payments = payments or PaymentRepository()
-        self._gateway = gateway or default_gateway()
-        self._uow = uow or DjangoUnitOfWork()
+        self._orders: Orders = orders or OrderRepository()
+        self._products: Products = products or ProductRepository()
+        self._events: Events = events or EventRepository()
+        self._payments: Payments = payments or PaymentRepository()
+        self._gateway: PaymentGateway = gateway or default_gateway()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
     def place_order(self, *, actor: Actor, lines: list[NewLine]) -> OrderRecord:
         """Place an order and reserve stock for every line, or for none."""
@@ -176,14 +181,16 @@ class OrderService:
         return cancelled
 
     def _move(
-        self, actor: Actor, order: OrderRecord, target: str, data: dict
+        self, actor: Actor, order: OrderRecord, target: str, data: dict[str, Any]
     ) -> OrderRecord:
         event = transition_event(order.status, target)
         moved = self._orders.update_status(order, target)
         self._record(actor, order, event, data)
         return moved
 
-    def _record(self, actor: Actor, order: OrderRecord, type: str, data: dict) -> None:
+    def _record(
+        self, actor: Actor, order: OrderRecord, type: str, data: dict[str, Any]
+    ) -> None:
         record_event(self._events, actor, order.id, type, data)
 
 
@@ -271,7 +278,7 @@ def _price_lines(
     ]
 
 
-def _created_data(order: OrderRecord) -> dict:
+def _created_data(order: OrderRecord) -> dict[str, Any]:
     return {
         "total": str(order.total),
         "currency": order.currency,

@@ -7,13 +7,16 @@ from decimal import Decimal
 from business.actor import Actor
 from business.errors import NotFound, PaymentDeclined, RuleViolation
 from business.orders.audit import record_event
+from business.orders.ports import Events, Orders
 from business.orders.rules import OrderNotPayable, transition_event
 from business.pagination import page_request, require_page
+from business.payments.ports import PaymentGateway, Payments
+from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.errors import DuplicateError
 from data.orders.events import EventRepository
-from data.orders.repository import OrderRepository
-from data.payments.gateway import PaymentGateway, default_gateway
+from data.orders.repository import OrderRecord, OrderRepository
+from data.payments.gateway import ChargeResult, default_gateway
 from data.payments.repository import PaymentRecord, PaymentRepository
 from data.records import Page
 from data.unit_of_work import DjangoUnitOfWork
@@ -25,17 +28,17 @@ class PaymentService:
     def __init__(
         self,
         *,
-        payments: PaymentRepository | None = None,
-        orders: OrderRepository | None = None,
-        events: EventRepository | None = None,
+        payments: Payments | None = None,
+        orders: Orders | None = None,
+        events: Events | None = None,
         gateway: PaymentGateway | None = None,
-        uow: DjangoUnitOfWork | None = None,
+        uow: UnitOfWork | None = None,
     ) -> None:
-        self._payments = payments or PaymentRepository()
-        self._orders = orders or OrderRepository()
-        self._events = events or EventRepository()
-        self._gateway = gateway or default_gateway()
-        self._uow = uow or DjangoUnitOfWork()
+        self._payments: Payments = payments or PaymentRepository()
+        self._orders: Orders = orders or OrderRepository()
+        self._events: Events = events or EventRepository()
+        self._gateway: PaymentGateway = gateway or default_gateway()
+        self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
     def pay_order(
         self, *, actor: Actor, order_id: int, amount: Decimal, token: str
@@ -84,7 +87,9 @@ class PaymentService:
             raise NotFound(f"Payment {payment_id} does not exist.")
         return found[0]
 
-    def _store(self, actor: Actor, order, charge) -> PaymentRecord:
+    def _store(
+        self, actor: Actor, order: OrderRecord, charge: ChargeResult
+    ) -> PaymentRecord:
         status = "succeeded" if charge.succeeded else "failed"
         try:
             payment = self._payments.add(

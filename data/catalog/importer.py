@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -241,7 +242,7 @@ class ProductImporter:
             created, updated = created + len(new), updated + len(changed)
         return self._counts(created, updated)
 
-    def _staged_chunks(self) -> Iterator[dict[str, dict]]:
+    def _staged_chunks(self) -> Iterator[dict[str, dict[str, Any]]]:
         last = 0
         sql = (
             f"SELECT line, sku, {', '.join(VALUE_COLUMNS)} FROM {STAGE} "
@@ -257,7 +258,7 @@ class ProductImporter:
             yield {row[1]: _values(row[2:]) for row in rows}
 
 
-def _values(row: Sequence) -> dict:
+def _values(row: Sequence[Any]) -> dict[str, Any]:
     name, description, price, stock, is_active = row
     return {
         "name": name,
@@ -275,12 +276,12 @@ def _changed_sql(columns: Sequence[str], old: str, new: str) -> str:
     return f"({before}) IS DISTINCT FROM ({after})"
 
 
-def _differs(product: Product, values: dict, columns: Sequence[str]) -> bool:
+def _differs(product: Product, values: dict[str, Any], columns: Sequence[str]) -> bool:
     return any(getattr(product, name) != values[name] for name in columns)
 
 
 def _changed(
-    product: Product, values: dict, columns: Sequence[str], now: datetime
+    product: Product, values: dict[str, Any], columns: Sequence[str], now: datetime
 ) -> Product:
     for name in columns:
         setattr(product, name, values[name])

@@ -236,7 +236,10 @@ class ProductRepository:
 
     def sku_taken(self, sku: str, *, exclude_id: int | None = None) -> bool:
         """Return whether another product has this sku."""
-        return Product.objects.filter(sku=sku).exclude(pk=exclude_id).exists()
+        others = Product.objects.filter(sku=sku)
+        if exclude_id is not None:
+            others = others.exclude(pk=exclude_id)
+        return others.exists()
 
 
 def _usable(products: dict[int, ProductRecord], product_id: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import pika
 import pika.exceptions
@@ -26,16 +26,6 @@ class OutgoingMessage:
     message_id: str
     routing_key: str
     body: dict[str, Any]
-
-
-class EventPublisher(Protocol):
-    """What business code needs of a message broker."""
-
-    def publish(self, message: OutgoingMessage) -> None:
-        """Send one message; return only once the broker has confirmed it."""
-
-    def close(self) -> None:
-        """Release the connection, if any."""
 
 
 class RabbitPublisher:

@@ -67,7 +67,10 @@ class OutboxRepository:
 
     def oldest_pending_at(self) -> datetime | None:
         """Return when the oldest unpublished event was written, if any is."""
-        return PendingEvent.objects.aggregate(oldest=Min("created_at"))["oldest"]
+        oldest: datetime | None = PendingEvent.objects.aggregate(
+            oldest=Min("created_at")
+        )["oldest"]
+        return oldest
 
     def state(self) -> OutboxState:
         """Return the pending count and the oldest pending event's time (one query)."""

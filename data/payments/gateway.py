@@ -1,7 +1,7 @@
-"""Payment gateways: the interface business code uses, and the sandbox adapter.
+"""Payment gateway adapters: the sandbox, and the one a deployment charges through.
 
-A real provider's adapter implements `PaymentGateway` and is wired in
-`default_gateway`; nothing in business changes.
+An adapter satisfies business's `PaymentGateway` port (business/payments/ports.py)
+and is wired in `default_gateway`; nothing in business changes.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,19 +18,6 @@ class ChargeResult:
     succeeded: bool
     reference: str
     failure_reason: str = ""
-
-
-class PaymentGateway(Protocol):
-    """What business code needs of a payment provider."""
-
-    def recognises(self, token: str) -> bool:
-        """Return whether the token is one this gateway can charge."""
-
-    def charge(self, *, token: str, amount: Decimal, currency: str) -> ChargeResult:
-        """Charge the card behind `token`; a decline is a result, not an error."""
-
-    def refund(self, *, reference: str, amount: Decimal, currency: str) -> None:
-        """Refund a charge in full."""
 
 
 class SandboxGateway:
@@ -54,6 +40,6 @@ class SandboxGateway:
         return None
 
 
-def default_gateway() -> PaymentGateway:
+def default_gateway() -> SandboxGateway:
     """Return the gateway this deployment charges through."""
     return SandboxGateway()

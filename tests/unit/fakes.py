@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from data.accounts.repository import UserRecord
 from data.catalog.repository import ORDERINGS, ProductFilter, ProductRecord
 from data.errors import DuplicateError
-from data.records import Page, PageRequest
+from data.records import Page, PageRequest, build
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -71,7 +72,7 @@ class FakeProductRepository:
         rows = [row for row in self.rows.values() if _matches(row, spec)]
         for key in reversed(ORDERINGS[ordering]):
             name = key.lstrip("-")
-            rows.sort(key=lambda row, n=name: getattr(row, n), reverse=key[0] == "-")
+            rows.sort(key=attrgetter(name), reverse=key[0] == "-")
         items = tuple(rows[page.offset : page.offset + page.size])
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
@@ -115,8 +116,9 @@ class FakeProductRepository:
         }
         values.update(fields)
         now = self._now()
-        record = ProductRecord(
-            id=next(self._ids), created_at=now, updated_at=now, **values
+        record = build(
+            ProductRecord,
+            {"id": next(self._ids), "created_at": now, "updated_at": now, **values},
         )
         self.rows[record.id] = record
         return record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -138,7 +139,7 @@ class FakeOrderRepository:
         *,
         customer_id: int,
         status: str = "created",
-        lines: list[tuple[ProductRecord, int]] = (),
+        lines: Sequence[tuple[ProductRecord, int]] = (),
     ) -> OrderRecord:
         """Store an order of these (product, quantity) lines directly, as test data."""
         counted = self.writes_outside_uow

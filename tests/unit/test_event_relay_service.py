@@ -15,7 +15,12 @@ from business.orders.event_messages import (
     schema_path,
     to_message,
 )
-from business.orders.relay import Backoff, BrokerUnavailable, EventRelayService
+from business.orders.relay import (
+    Backoff,
+    BrokerUnavailable,
+    EventRelayService,
+    RelayReport,
+)
 from business.orders.rules import TRANSITIONS
 from data.orders.broker import BrokerError, OutgoingMessage
 from data.orders.events import EventRecord
@@ -109,7 +114,7 @@ def test_publish_pending_drains_every_batch_and_closes_the_connection():
 
 def test_publish_pending_raises_when_the_broker_fails_and_keeps_the_rest():
     relay, outbox, publisher = service([event(1), event(2)], FakePublisher(2))
-    seen = []
+    seen: list[RelayReport] = []
     with pytest.raises(BrokerUnavailable, match="refused"):
         relay.publish_pending(batch_size=10, on_report=seen.append)
     assert [e.id for e in outbox.pending] == [2]
@@ -135,7 +140,7 @@ def test_the_loop_doubles_its_wait_after_failures_up_to_the_maximum():
 def test_the_loop_polls_when_idle_and_goes_on_at_once_when_more_is_pending():
     relay, outbox, _ = service([event(i) for i in range(1, 5)])
     waits: list[float] = []
-    reports = []
+    reports: list[RelayReport] = []
     relay.run_relay(
         batch_size=2,
         poll_interval=0.5,

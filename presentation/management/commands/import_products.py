@@ -100,8 +100,12 @@ class Command(OrderlyCommand):
         with tqdm(
             total=size, unit="B", unit_scale=True, file=sys.stderr, leave=False
         ) as bar:
-            # The byte offset read so far, which the bar can compare with the size.
-            yield lambda _rows: bar.update(handle.buffer.tell() - bar.n)
+
+            def advance(_rows: int) -> None:
+                # The byte offset read so far, which the bar compares with the size.
+                bar.update(handle.buffer.tell() - bar.n)
+
+            yield advance
 
 
 def _summary_line(summary: ImportSummary, seconds: float) -> str:
