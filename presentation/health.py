@@ -23,7 +23,6 @@ def require_safe(view: View) -> View:
             request,
             status=405,
             slug="method-not-allowed",
-            title="Method not allowed.",
             detail=f'Method "{request.method}" not allowed.',
         )
         response["Allow"] = "GET, HEAD"

@@ -11,10 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from business.idempotency import IdempotencyService, Replay
+from business.idempotency import Claim, IdempotencyService, Replay
 from business.idempotency.service import MAX_KEY_LENGTH
 from presentation.actor import actor_of
 from presentation.renderers import dumps
+
+# Answers that say what happened (created, declined, not there, in conflict) must
+# be the same on a retry; the others (bad input, no right, a failure) may change.
+STORED_STATUSES = frozenset({201, 402, 404, 409})
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -54,12 +58,22 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., HttpResponse]:
         except Exception as exc:
             # Answers to failures are stored too (402, 404, 409), so render them here.
             response = view.handle_exception(exc)
-        service.finish(
-            outcome,
-            status=response.status_code,
-            body=dumps(response.data).decode() if response.data is not None else "",
-            content_type=response.content_type or "application/json",
-        )
+        _keep_or_release(service, outcome, response)
         return response
 
     return wrapper
+
+
+def _keep_or_release(
+    service: IdempotencyService, claim: Claim, response: Response
+) -> None:
+    """Keep an answer that says what happened for replays; else free the key."""
+    if response.status_code not in STORED_STATUSES:
+        service.release(claim)
+        return
+    service.finish(
+        claim,
+        status=response.status_code,
+        body=dumps(response.data).decode() if response.data is not None else "",
+        content_type=response.content_type or "application/json",
+    )

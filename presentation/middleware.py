@@ -47,7 +47,6 @@ class BodySizeLimitMiddleware:
                 request,
                 status=413,
                 slug="payload-too-large",
-                title="Request body too large.",
                 detail=f"Bodies are limited to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
                 "bytes.",
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
@@ -54,7 +55,9 @@ _DRF_SLUG: dict[type[drf.APIException], str] = {
     drf.UnsupportedMediaType: "unsupported-media-type",
     drf.Throttled: "throttled",
 }
-_TITLES = {
+# The one table of titles for problems not raised by business (whose errors carry
+# their own): every code that answers a status outside DRF takes its title here.
+TITLES: dict[int, str] = {
     400: "The request is invalid.",
     401: "Authentication is required.",
     403: "You do not have permission to perform this action.",
@@ -69,12 +72,17 @@ _TITLES = {
 
 
 def problem_body(
-    request: HttpRequest | None, *, status: int, slug: str, title: str, detail: str
+    request: HttpRequest | None,
+    *,
+    status: int,
+    slug: str,
+    detail: str,
+    title: str | None = None,
 ) -> dict[str, Any]:
-    """Build the body every error answer shares."""
+    """Build the body every error answer shares; the title defaults to TITLES'."""
     return {
         "type": PROBLEM_BASE + slug,
-        "title": title,
+        "title": TITLES[status] if title is None else title,
         "status": status,
         "detail": detail,
         "request_id": getattr(request, "request_id", ""),
@@ -99,16 +107,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
-        return _response(request, 413, "payload-too-large", _TITLES[413], str(exc))
+        return _response(request, 413, "payload-too-large", TITLES[413], str(exc))
     if isinstance(exc, drf.APIException):
         return _drf_problem(request, exc, context.get("view"))
+    return _server_error(request)
+
+
+def _server_error(request: Any) -> Response:
+    """Report an unknown error as Django would, and answer a problem without it."""
+    # Django's own 500 path sends this signal; error reporters listen to it.
+    got_request_exception.send(sender=None, request=getattr(request, "_request", None))
     request_id = getattr(request, "request_id", "")
     # The id goes in the message too, so the plain log format shows it.
     logger.exception(
         "Unhandled error, request_id=%s", request_id, extra={"request_id": request_id}
     )
     return _response(
-        request, 500, "server-error", _TITLES[500], "The error has been logged."
+        request, 500, "server-error", TITLES[500], "The error has been logged."
     )
 
 
@@ -149,7 +164,7 @@ def _drf_problem(request: Any, exc: drf.APIException, view: Any) -> Response:
         request,
         status,
         slug,
-        _TITLES.get(status, str(exc.default_detail)),
+        TITLES.get(status, str(exc.default_detail)),
         detail,
         extra,
     )
@@ -217,7 +232,6 @@ def not_found_view(
         request,
         status=404,
         slug="not-found",
-        title=_TITLES[404],
         detail=f"No route matches {request.path}.",
     )
 
@@ -228,6 +242,5 @@ def server_error_view(request: HttpRequest) -> HttpResponse:
         request,
         status=500,
         slug="server-error",
-        title=_TITLES[500],
         detail="The error has been logged.",
     )

@@ -190,10 +190,10 @@ class StrictInputSchema(_OwnDocstringOnly):
         return schema
 
 
-class RecordOutputSchema(_OwnDocstringOnly):
-    """Keep RecordOutput's note on rendering speed out of the API docs."""
+class FastOutputSchema(_OwnDocstringOnly):
+    """Keep FastOutput's note on rendering speed out of the API docs."""
 
-    target_class = "presentation.records.RecordOutput"
+    target_class = "presentation.fast_output.FastOutput"
 
 
 def page_serializer(item: type[serializers.Serializer], name: str) -> type:

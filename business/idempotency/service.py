@@ -20,8 +20,6 @@ MAX_KEY_LENGTH = 255
 # A first request that never finished (a crash) no longer blocks its key.
 ABANDONED_AFTER = timedelta(minutes=5)
 KEEP_FOR = timedelta(hours=24)
-# Answers that describe what happened, and so must be the same on a retry.
-STORED_STATUSES = frozenset({201, 402, 404, 409})
 
 
 class KeyReused(Unprocessable):
@@ -106,14 +104,16 @@ class IdempotencyService:
     def finish(
         self, claim: Claim, *, status: int, body: str, content_type: str
     ) -> None:
-        """Keep the answer for replays, or free the key when the answer is not kept."""
+        """Keep this answer: retries with the key replay it."""
         with atomic(self._uow):
-            if status in STORED_STATUSES:
-                self._keys.finish(
-                    claim.key_id, status=status, body=body, content_type=content_type
-                )
-            else:
-                self._keys.release(claim.key_id)
+            self._keys.finish(
+                claim.key_id, status=status, body=body, content_type=content_type
+            )
+
+    def release(self, claim: Claim) -> None:
+        """Free the key, so a retry runs the request again."""
+        with atomic(self._uow):
+            self._keys.release(claim.key_id)
 
     def purge_expired(self) -> int:
         """Delete keys older than the retention period; return how many."""

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from presentation.records import RecordOutput
+from presentation.fast_output import FastOutput
 from presentation.schema import StrictInput
 
 
@@ -14,7 +14,7 @@ class RegisterInput(StrictInput):
     )
 
 
-class UserOutput(RecordOutput):
+class UserOutput(FastOutput):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.EmailField()

@@ -13,9 +13,9 @@ from business.catalog.rules import (
     SKU_MAX_LENGTH,
     STOCK_MAX,
 )
+from presentation.fast_output import FastOutput
 from presentation.money import MoneyField
 from presentation.pagination import PageQuery
-from presentation.records import RecordOutput
 from presentation.schema import QueryBooleanField, StrictInput, page_serializer
 
 
@@ -43,7 +43,7 @@ def _sku_input(**kwargs) -> serializers.CharField:
     )
 
 
-class ProductOutput(RecordOutput):
+class ProductOutput(FastOutput):
     id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from business.actor import Actor
 from business.errors import BusinessError
+
+logger = logging.getLogger("orderly.commands")
 
 USAGE_ERROR = 2
 _DURATION = re.compile(r"^(\d+)([smhd])\Z")
@@ -34,15 +37,28 @@ class OrderlyCommand(BaseCommand):
     # Batch jobs run often (cron); the checks belong to deploys (`manage.py check`).
     requires_system_checks: list[str] = []
 
+    # Subclasses take their own options by keyword (`def run(self, *, file: str,
+    # **_: Any)`); a method here would make each of them an incompatible override.
+    run: Callable[..., None]
+
     def create_parser(
         self, prog_name: str, subcommand: str, **kwargs: Any
     ) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # Django builds a CommandParser itself; only the error output differs.
-        parser.__class__ = OneLineErrorParser
-        return parser
+        """Return Django's parser of this command, but with one-line errors."""
+        # argparse's `parents` copies Django's arguments and the command's into
+        # our parser: nothing of Django's is rebuilt by hand, no class swapped.
+        django = super().create_parser(prog_name, subcommand, add_help=False, **kwargs)
+        return OneLineErrorParser(
+            prog=django.prog,
+            description=django.description,
+            formatter_class=django.formatter_class,
+            missing_args_message=django.missing_args_message,
+            called_from_command_line=django.called_from_command_line,
+            parents=[django],
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Run the command; end any failure as one CommandError line."""
         self.request_id = f"cmd-{uuid.uuid4().hex}"
         try:
             self.run(**options)
@@ -51,13 +67,13 @@ class OrderlyCommand(BaseCommand):
         except BusinessError as exc:
             raise CommandError(exc.detail) from exc
         except Exception as exc:
-            # `--traceback` still shows the cause; the default is one line.
+            # The log keeps the traceback; the operator reads one line.
+            logger.exception("%s failed, run %s", self._name(), self.request_id)
             reason = (str(exc).strip().splitlines() or [""])[0]
             raise CommandError(f"{type(exc).__name__}: {reason}") from exc
 
-    # Do the command's work. Each command's `run` names its own options as keywords,
-    # so the base can promise no more than this.
-    run: Callable[..., None]
+    def _name(self) -> str:
+        return type(self).__module__.rpartition(".")[2]
 
     def actor(self) -> Actor:
         """Return the actor of this run: no user, staff rights, one id per run."""

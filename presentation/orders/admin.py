@@ -12,6 +12,7 @@ from business.errors import BusinessError
 from business.orders import OrderService
 from data.orders.models import Order, OrderEvent, OrderLine
 from presentation.actor import actor_of
+from presentation.orders.views import PickMove
 
 
 class ReadOnlyAdminMixin:
@@ -40,7 +41,7 @@ class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
-def _order_action(method: str, description: str) -> Callable:
+def _order_action(name: str, pick: PickMove, description: str) -> Callable[..., None]:
     """Build an admin action that runs one OrderService use case per order."""
 
     @admin.action(description=description)
@@ -50,7 +51,7 @@ def _order_action(method: str, description: str) -> Callable:
         done, refused = 0, []
         for order_id in queryset.values_list("pk", flat=True):
             try:
-                getattr(service, method)(actor=actor, order_id=order_id)
+                pick(service)(actor=actor, order_id=order_id)
                 done += 1
             except BusinessError as exc:
                 refused.append(f"#{order_id}: {exc.detail}")
@@ -61,7 +62,7 @@ def _order_action(method: str, description: str) -> Callable:
                 request, "Refused " + "; ".join(refused), level=messages.WARNING
             )
 
-    action.__name__ = method
+    action.__name__ = name
     return action
 
 
@@ -75,7 +76,11 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     inlines = (OrderLineInline, OrderEventInline)
     actions = (
-        _order_action("ship_order", "Mark as shipped"),
-        _order_action("deliver_order", "Mark as delivered"),
-        _order_action("cancel_order", "Cancel"),
+        _order_action(
+            "ship_order", lambda service: service.ship_order, "Mark as shipped"
+        ),
+        _order_action(
+            "deliver_order", lambda service: service.deliver_order, "Mark as delivered"
+        ),
+        _order_action("cancel_order", lambda service: service.cancel_order, "Cancel"),
     )

@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from business.orders import STATUSES
 from business.orders.rules import MAX_ITEMS, MAX_QUANTITY
+from presentation.fast_output import FastOutput
 from presentation.pagination import PageQuery
-from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
 
 
@@ -27,7 +27,7 @@ class OrderCreateInput(StrictInput):
     )
 
 
-class OrderItemOutput(RecordOutput):
+class OrderItemOutput(FastOutput):
     product_id = serializers.IntegerField()
     sku = serializers.CharField()
     name = serializers.CharField()
@@ -36,7 +36,7 @@ class OrderItemOutput(RecordOutput):
     line_total = _money()
 
 
-class OrderOutput(RecordOutput):
+class OrderOutput(FastOutput):
     id = serializers.IntegerField()
     customer_id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=STATUSES)
@@ -54,7 +54,7 @@ class OrderListQuery(PageQuery):
     status = serializers.ChoiceField(choices=STATUSES, required=False, default=None)
 
 
-class OrderEventOutput(RecordOutput):
+class OrderEventOutput(FastOutput):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
     type = serializers.CharField()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from business.orders import NewLine, OrderService
+from business.actor import Actor
+from business.orders import NewLine, OrderRecord, OrderService
 from presentation.actor import actor_of
 from presentation.idempotency import IDEMPOTENCY_KEY, idempotent
 from presentation.orders.serializers import (
@@ -89,7 +93,20 @@ class OrderEventsView(APIView):
         return Response(OrderEventOutput(events, many=True).data)
 
 
-def _move_view(action: str, summary: str, staff_only: bool) -> type[APIView]:
+class Move(Protocol):
+    """A use case of OrderService that changes one order's status."""
+
+    def __call__(self, *, actor: Actor, order_id: int) -> OrderRecord: ...
+
+
+# Picks the method from each new service, so wrappers added to the class later
+# (tracing) are honoured.
+PickMove = Callable[[OrderService], Move]
+
+
+def _move_view(
+    action: str, pick: PickMove, summary: str, staff_only: bool
+) -> type[APIView]:
     """Build the view of one status change: POST, no body, the updated order back."""
 
     class MoveView(APIView):
@@ -105,19 +122,29 @@ def _move_view(action: str, summary: str, staff_only: bool) -> type[APIView]:
             responses={200: OrderOutput, **problems(401, 403, 404, 409)},
         )
         def post(self, request: Request, order_id: int) -> Response:
-            move = getattr(OrderService(), f"{action}_order")
-            return Response(
-                OrderOutput(move(actor=actor_of(request), order_id=order_id)).data
-            )
+            move = pick(OrderService())
+            order = move(actor=actor_of(request), order_id=order_id)
+            return Response(OrderOutput(order).data)
 
     MoveView.__name__ = MoveView.__qualname__ = f"Order{action.title()}View"
     return MoveView
 
 
 OrderCancelView = _move_view(
-    "cancel", "Cancel an order (restores stock, refunds a payment)", staff_only=False
+    "cancel",
+    lambda service: service.cancel_order,
+    "Cancel an order (restores stock, refunds a payment)",
+    staff_only=False,
 )
-OrderShipView = _move_view("ship", "Mark a paid order shipped (staff)", staff_only=True)
+OrderShipView = _move_view(
+    "ship",
+    lambda service: service.ship_order,
+    "Mark a paid order shipped (staff)",
+    staff_only=True,
+)
 OrderDeliverView = _move_view(
-    "deliver", "Mark a shipped order delivered (staff)", staff_only=True
+    "deliver",
+    lambda service: service.deliver_order,
+    "Mark a shipped order delivered (staff)",
+    staff_only=True,
 )

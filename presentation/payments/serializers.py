@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from presentation.fast_output import FastOutput
 from presentation.money import MoneyField
-from presentation.records import RecordOutput
 from presentation.schema import StrictInput, page_serializer
 
 
@@ -20,7 +20,7 @@ class PaymentCreateInput(StrictInput):
     )
 
 
-class PaymentOutput(RecordOutput):
+class PaymentOutput(FastOutput):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)

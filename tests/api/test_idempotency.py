@@ -7,6 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework.views import APIView
 
 from business.idempotency.service import fingerprint
 from data.catalog.models import Product
@@ -14,6 +19,7 @@ from data.idempotency.models import IdempotencyKey
 from data.idempotency.repository import IdempotencyRepository
 from data.orders.models import Order
 from data.payments.models import Payment
+from presentation.idempotency import idempotent
 from tests.api.order_support import ORDERS, items, pay, place, placed, stock_of
 from tests.api.problems import assert_problem
 from tests.factories import ProductFactory
@@ -189,3 +195,40 @@ def test_a_bad_token_is_not_stored(customer_api, mug):
     bad = pay(customer_api, order, "tok_typo", **keyed("pay-1"))
     assert_problem(bad, 400, "validation-error", fields={"payment_token"})
     assert pay(customer_api, order, **keyed("pay-1")).status_code == 201
+
+
+class AnswerView(APIView):
+    """Answer every keyed POST with the status the test chose."""
+
+    permission_classes = [IsAuthenticated]
+    status = 201
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        return Response({"status": self.status}, status=self.status)
+
+
+@pytest.mark.parametrize(
+    ("status", "kept"),
+    [
+        (201, True),
+        (402, True),
+        (404, True),
+        (409, True),
+        (200, False),
+        (400, False),
+        (403, False),
+        (422, False),
+        (500, False),
+        (503, False),
+    ],
+)
+def test_presentation_keeps_only_answers_that_say_what_happened(customer, status, kept):
+    view = type("Answer", (AnswerView,), {"status": status}).as_view()
+    request = APIRequestFactory().post(
+        "/answer/", {"a": 1}, format="json", **keyed("answer-1")
+    )
+    force_authenticate(request, user=customer)
+    assert view(request).status_code == status
+    stored = list(IdempotencyKey.objects.values_list("response_status", flat=True))
+    assert stored == ([status] if kept else [])
