@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from business.errors import BusinessError
 from business.orders.event_messages import to_message
 from business.orders.ports import Outbox, OutboxGauge, Publisher
 from business.ports import UnitOfWork
@@ -17,18 +15,18 @@ from data.orders.outbox import OutboxRepository
 from data.unit_of_work import DjangoUnitOfWork
 
 
-class BrokerUnavailable(BusinessError):
-    code = "broker-unavailable"
-    title = "The message broker is unavailable."
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BatchResult:
-    """One batch: how many events were claimed, how many the broker confirmed."""
+    """One batch: events claimed, events the broker confirmed, its failure if any."""
 
     claimed: int
     published: int
     error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the broker refused an event (the rest stay pending)."""
+        return bool(self.error)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,7 +38,6 @@ class RelayReport:
     failures_total: int
     pending: int
     lag_seconds: float
-    retry_in: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,19 +51,6 @@ class OutboxBacklog:
 def lag_seconds(oldest: datetime | None, now: datetime) -> float:
     """Return the age of the oldest pending event (0 when nothing is pending)."""
     return max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Backoff:
-    """Waits after a broker failure: `initial` seconds, doubled up to `maximum`."""
-
-    initial: float = 1.0
-    maximum: float = 30.0
-
-    def after(self, failures_in_a_row: int) -> float:
-        """Return the wait after the n-th failure in a row (n >= 1)."""
-        doublings = min(failures_in_a_row - 1, 30)
-        return min(self.maximum, self.initial * 2.0**doublings)
 
 
 class EventRelayService:
@@ -107,7 +91,7 @@ class EventRelayService:
         self._failures += bool(error)
         return BatchResult(claimed=len(events), published=len(confirmed), error=error)
 
-    def report(self, batch: BatchResult, *, retry_in: float = 0.0) -> RelayReport:
+    def report(self, batch: BatchResult) -> RelayReport:
         """Return the metrics after `batch`: totals, pending events, outbox lag."""
         lag = lag_seconds(self._outbox.oldest_pending_at(), self._clock())
         return RelayReport(
@@ -116,7 +100,6 @@ class EventRelayService:
             failures_total=self._failures,
             pending=self._outbox.count_pending(),
             lag_seconds=lag,
-            retry_in=retry_in,
         )
 
     def publish_pending(
@@ -125,44 +108,20 @@ class EventRelayService:
         batch_size: int,
         on_report: Callable[[RelayReport], None] = lambda _: None,
     ) -> RelayReport:
-        """Publish every pending event once; raise BrokerUnavailable on a failure."""
+        """Publish batches until one is short or fails, then close; the last report."""
         try:
             while True:
                 batch = self.publish_batch(batch_size=batch_size)
                 report = self.report(batch)
                 on_report(report)
-                if batch.error:
-                    raise BrokerUnavailable(batch.error)
-                if batch.claimed < batch_size:
+                if batch.failed or batch.claimed < batch_size:
                     return report
         finally:
-            self._publisher.close()
+            self.close()
 
-    def run_relay(
-        self,
-        *,
-        batch_size: int,
-        poll_interval: float,
-        should_stop: Callable[[], bool],
-        on_report: Callable[[RelayReport], None] = lambda _: None,
-        sleep: Callable[[float], object] = time.sleep,
-        backoff: Backoff | None = None,
-    ) -> None:
-        """Publish pending events until `should_stop`; wait longer after failures."""
-        backoff = backoff or Backoff()
-        failures_in_a_row = 0
-        try:
-            while not should_stop():
-                batch = self.publish_batch(batch_size=batch_size)
-                failures_in_a_row = failures_in_a_row + 1 if batch.error else 0
-                retry_in = backoff.after(failures_in_a_row) if batch.error else 0.0
-                on_report(self.report(batch, retry_in=retry_in))
-                if batch.error:
-                    sleep(retry_in)
-                elif batch.claimed < batch_size:
-                    sleep(poll_interval)
-        finally:
-            self._publisher.close()
+    def close(self) -> None:
+        """Close the connection to the broker (opened again by the next publish)."""
+        self._publisher.close()
 
 
 class OutboxService:

@@ -15,12 +15,7 @@ from business.orders.event_messages import (
     schema_path,
     to_message,
 )
-from business.orders.relay import (
-    Backoff,
-    BrokerUnavailable,
-    EventRelayService,
-    RelayReport,
-)
+from business.orders.relay import EventRelayService, RelayReport
 from business.orders.rules import TRANSITIONS
 from data.orders.broker import BrokerError, OutgoingMessage
 from data.orders.events import EventRecord
@@ -112,66 +107,18 @@ def test_publish_pending_drains_every_batch_and_closes_the_connection():
     assert publisher.closed and outbox.pending == []
 
 
-def test_publish_pending_raises_when_the_broker_fails_and_keeps_the_rest():
-    relay, outbox, publisher = service([event(1), event(2)], FakePublisher(2))
+def test_publish_pending_stops_at_a_broker_failure_and_returns_it():
+    relay, outbox, publisher = service(
+        [event(i) for i in range(1, 6)], FakePublisher(2)
+    )
     seen: list[RelayReport] = []
-    with pytest.raises(BrokerUnavailable, match="refused"):
-        relay.publish_pending(batch_size=10, on_report=seen.append)
-    assert [e.id for e in outbox.pending] == [2]
-    assert seen[-1].failures_total == 1 and seen[-1].pending == 1
-    assert seen[-1].lag_seconds == 58.0  # now is EPOCH + 60 s, event 2 at + 2 s
+    report = relay.publish_pending(batch_size=1, on_report=seen.append)
+    assert report.batch.failed and "refused" in report.batch.error
+    assert seen[-1] == report and len(seen) == 2  # no batch after the failure
+    assert [e.id for e in outbox.pending] == [2, 3, 4, 5]
+    assert report.failures_total == 1 and report.pending == 4
+    assert report.lag_seconds == 58.0  # now is EPOCH + 60 s, event 2 at + 2 s
     assert publisher.closed
-
-
-def test_the_loop_doubles_its_wait_after_failures_up_to_the_maximum():
-    relay, _, publisher = service([event(1)], FakePublisher(1))
-    waits: list[float] = []
-    relay.run_relay(
-        batch_size=10,
-        poll_interval=0.5,
-        should_stop=lambda: len(waits) == 6,
-        sleep=waits.append,
-        backoff=Backoff(initial=1, maximum=8),
-    )
-    assert waits == [1, 2, 4, 8, 8, 8]
-    assert publisher.closed
-
-
-def test_the_loop_polls_when_idle_and_goes_on_at_once_when_more_is_pending():
-    relay, outbox, _ = service([event(i) for i in range(1, 5)])
-    waits: list[float] = []
-    reports: list[RelayReport] = []
-    relay.run_relay(
-        batch_size=2,
-        poll_interval=0.5,
-        should_stop=lambda: len(waits) == 2,
-        on_report=reports.append,
-        sleep=waits.append,
-    )
-    assert waits == [0.5, 0.5]
-    assert [r.batch.published for r in reports] == [2, 2, 0, 0]
-    assert outbox.pending == []
-
-
-def test_the_loop_resets_its_backoff_after_a_success():
-    publisher = FakePublisher()
-    relay, outbox, _ = service([event(1)], publisher)
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        publisher.fail_at = None if len(waits) == 2 else publisher.fail_at
-
-    publisher.fail_at = 1
-    relay.run_relay(
-        batch_size=10,
-        poll_interval=0.5,
-        should_stop=lambda: len(waits) == 3,
-        sleep=sleep,
-        backoff=Backoff(initial=1, maximum=8),
-    )
-    assert waits == [1, 2, 0.5]
-    assert outbox.pending == []
 
 
 def test_a_message_is_routed_by_type_and_identified_by_the_event_id():

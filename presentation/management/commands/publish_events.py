@@ -14,6 +14,7 @@ from prometheus_client import start_http_server
 
 from business.orders.relay import EventRelayService, RelayReport
 from presentation.management.base import OrderlyCommand, positive_int
+from presentation.management.relay_loop import LoopReport, run_relay
 from presentation.orders import metrics
 
 DEFAULT_BATCH_SIZE = 100
@@ -145,37 +146,46 @@ class Command(OrderlyCommand):
     def _relay(self, *, once: bool, batch_size: int, poll_interval: float) -> None:
         service = EventRelayService()
         if once:
-            report = service.publish_pending(
-                batch_size=batch_size, on_report=counted(self._write_failure)
-            )
-            self.stdout.write(
-                f"Published {report.published_total} events. {metrics_line(report)}"
-            )
+            self._publish_once(service, batch_size=batch_size)
             return
         stop = threading.Event()
         self._stop_on_signals(stop)
         self.stdout.write(f"relay: started, batch size {batch_size}")
         self.stdout.flush()
-        service.run_relay(
+        run_relay(
+            service,
             batch_size=batch_size,
             poll_interval=poll_interval,
             should_stop=stop.is_set,
-            on_report=counted(self._write_report),
+            on_report=self._write_report,
             # Waiting on the event, not time.sleep: a signal ends the wait at once.
             sleep=stop.wait,
         )
         self.stdout.write("relay: stopped")
 
-    def _write_report(self, report: RelayReport) -> None:
+    def _publish_once(self, service: EventRelayService, *, batch_size: int) -> None:
+        """Publish what is pending; a broker failure ends the run with exit 1."""
+        report = service.publish_pending(
+            batch_size=batch_size, on_report=counted(self._write_failure)
+        )
+        if report.batch.failed:
+            raise CommandError(report.batch.error)
+        self.stdout.write(
+            f"Published {report.published_total} events. {metrics_line(report)}"
+        )
+
+    def _write_report(self, looped: LoopReport) -> None:
+        report = looped.report
+        metrics.record(report)
         if report.batch.published:
             published = f"published {report.batch.published}"
             self.stdout.write(f"relay: {published}; {metrics_line(report)}")
             self.stdout.flush()
-        self._write_failure(report)
+        self._write_failure(report, retry_in=looped.retry_in)
 
-    def _write_failure(self, report: RelayReport) -> None:
-        if report.batch.error:
-            retry = f"; retrying in {report.retry_in:g}s" if report.retry_in else ""
+    def _write_failure(self, report: RelayReport, *, retry_in: float = 0.0) -> None:
+        if report.batch.failed:
+            retry = f"; retrying in {retry_in:g}s" if retry_in else ""
             self.stderr.write(f"relay: {report.batch.error}{retry}")
             self.stderr.write(f"relay: {metrics_line(report)}")
             self.stderr.flush()
