@@ -8,11 +8,9 @@ from data.accounts.repository import UserRecord
 
 
 class Users(Protocol):
-    """Users, found by id or name, added and authenticated."""
+    """Users, found by id, checked for taken names, added and authenticated."""
 
     def find(self, user_id: int) -> UserRecord | None: ...
-
-    def find_by_username(self, username: str) -> UserRecord | None: ...
 
     def username_taken(self, username: str) -> bool: ...
 

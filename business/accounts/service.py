@@ -40,51 +40,15 @@ class AccountService:
 
     def register(self, *, username: str, email: str, password: str) -> UserRecord:
         """Create a customer account."""
-        errors = self._registration_errors(username, email, password)
-        if errors:
-            raise RuleViolation(errors)
-        with atomic(self._uow):
-            try:
-                return self._users.add(
-                    username=username, email=email, password=password
-                )
-            except DuplicateError as exc:
-                raise RuleViolation([_taken(exc.field)]) from exc
+        return self._add(username, email, password)
 
-    def ensure_user(
-        self,
-        *,
-        actor: Actor,
-        username: str,
-        email: str,
-        password: str,
-        is_staff: bool = False,
-        is_superuser: bool = False,
-    ) -> tuple[UserRecord, bool]:
-        """Return the user with this username, creating it if needed; say if created.
-
-        An existing user is left as it is, password included.
-        """
-        if (is_staff or is_superuser) and not actor.is_staff:
+    def create_superuser(
+        self, *, actor: Actor, username: str, email: str, password: str
+    ) -> UserRecord:
+        """Create a staff account with every permission of the admin (staff only)."""
+        if not actor.is_staff:
             raise PermissionDenied("Only staff may create staff accounts.")
-        existing = self._users.find_by_username(username)
-        if existing is not None:
-            return existing, False
-        errors = self._registration_errors(username, email, password)
-        if errors:
-            raise RuleViolation(errors)
-        with atomic(self._uow):
-            try:
-                user = self._users.add(
-                    username=username,
-                    email=email,
-                    password=password,
-                    is_staff=is_staff,
-                    is_superuser=is_superuser,
-                )
-            except DuplicateError as exc:
-                raise RuleViolation([_taken(exc.field)]) from exc
-        return user, True
+        return self._add(username, email, password, superuser=True)
 
     def authenticate(self, *, username: str, password: str) -> UserRecord:
         """Return the user these credentials belong to."""
@@ -105,6 +69,24 @@ class AccountService:
         if user is None:
             raise NotFound("This user no longer exists.")
         return user
+
+    def _add(
+        self, username: str, email: str, password: str, *, superuser: bool = False
+    ) -> UserRecord:
+        errors = self._registration_errors(username, email, password)
+        if errors:
+            raise RuleViolation(errors)
+        with atomic(self._uow):
+            try:
+                return self._users.add(
+                    username=username,
+                    email=email,
+                    password=password,
+                    is_staff=superuser,
+                    is_superuser=superuser,
+                )
+            except DuplicateError as exc:
+                raise RuleViolation([_taken(exc.field)]) from exc
 
     def _registration_errors(
         self, username: str, email: str, password: str

@@ -56,12 +56,6 @@ class UserRepository:
         rows = sql.fetch(get_user_model(), _FIELDS, statement, [user_id])
         return _to_record(rows[0]) if rows else None
 
-    def find_by_username(self, username: str) -> UserRecord | None:
-        """Return the user with this username, ignoring case, or None."""
-        users = get_user_model().objects.filter(username__iexact=username)
-        row = users.values(*_FIELDS).first()
-        return _to_record(row) if row else None
-
     def username_taken(self, username: str) -> bool:
         """Return whether a user has this username, ignoring case."""
         return get_user_model().objects.filter(username__iexact=username).exists()

@@ -6,12 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from business.accounts import AccountService
-from business.demo import CUSTOMER, STAFF
 from data.catalog.models import Product
 from data.orders.models import Order, OrderEvent
 from data.payments.models import Payment
+from presentation.management.demo import CUSTOMER, STAFF
 from tests.commands.support import call, manage
-from tests.factories import ProductFactory
+from tests.factories import OrderFactory, ProductFactory
 
 LOGINS = [
     f"Staff login:    {STAFF.username} / {STAFF.password}",
@@ -90,6 +90,29 @@ class TestCallCommand:
         ]
         assert (Product.objects.count(), Order.objects.count()) == (1, 0)
         assert not get_user_model().objects.exists()
+
+    def test_if_empty_counts_inactive_products_too(self):
+        ProductFactory(is_active=False)
+        result = call("seed_demo_data", "--if-empty")
+        assert result.out.startswith("The database already has products;")
+        assert (Product.objects.count(), Order.objects.count()) == (1, 0)
+
+    def test_orders_of_other_customers_do_not_count_toward_the_target(self):
+        OrderFactory(lines=1)
+        result = call("seed_demo_data", "--orders", "3", "--products", "8")
+        assert "3 orders" in result.out
+        assert Order.objects.count() == 4
+
+    def test_a_demo_login_whose_password_changed_fails_clearly(self):
+        call("seed_demo_data", "--orders", "0", "--products", "0")
+        user = get_user_model().objects.get(username=CUSTOMER.username)
+        user.set_password("changed-by-someone-1")
+        user.save()
+        result = call("seed_demo_data")
+        assert result.code == 1
+        assert result.err == (
+            "CommandError: The demo login 'demo' exists with another password.\n"
+        )
 
     def test_orders_without_products_fail_with_a_clear_message(self):
         result = call("seed_demo_data", "--products", "0")

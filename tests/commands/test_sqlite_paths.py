@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from business.demo import CUSTOMER
+from presentation.management.demo import CUSTOMER
 from tests.commands.support import manage
 
 SCRIPT = """
@@ -17,7 +17,7 @@ import json
 from business.accounts import AccountService
 from business.actor import Actor
 from business.catalog.service import CatalogService, ProductQuery
-from business.demo import CUSTOMER
+from presentation.management.demo import CUSTOMER
 from business.errors import BusinessError
 from business.orders import NewLine, OrderService
 

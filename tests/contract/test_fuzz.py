@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from business.demo import CUSTOMER, STAFF, DemoLogin
+from presentation.management.demo import CUSTOMER, STAFF, DemoLogin
 from tests.live_server import RUN_DIR
 
 pytestmark = pytest.mark.fuzz

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from business.demo import CUSTOMER, STAFF, DemoDataService, DemoPlan
 from presentation.management.base import (
     OrderlyCommand,
     non_negative_int,
     positive_int,
 )
+from presentation.management.demo import CUSTOMER, STAFF, DemoPlan, DemoSeeder
 
 _DEFAULTS = DemoPlan()
 
@@ -57,9 +57,7 @@ class Command(OrderlyCommand):
         self, *, products: int, customers: int, orders: int, if_empty: bool, **_: Any
     ) -> None:
         plan = DemoPlan(products=products, customers=customers, orders=orders)
-        summary = DemoDataService().seed_demo_data(
-            actor=self.actor(), plan=plan, if_empty=if_empty
-        )
+        summary = DemoSeeder().seed(actor=self.actor(), plan=plan, if_empty=if_empty)
         if summary.seeded:
             self.stdout.write(
                 f"Demo data: created {summary.products} products, "

@@ -1,4 +1,4 @@
-"""Demo data: a small shop with a history, made through the real use cases.
+"""Demo data: a small shop with a history, made through the business services only.
 
 Everything is derived from a running number, so every run plans the same data;
 what already exists is kept, so a second run adds nothing.
@@ -6,19 +6,20 @@ what already exists is kept, so a second run adds nothing.
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from business.accounts.service import AccountService
+from django.core.management.base import CommandError
+
+from business.accounts import AccountService, UserRecord
 from business.actor import Actor
-from business.catalog.service import CatalogService
-from business.errors import PaymentDeclined, PermissionDenied, RuleViolation
-from business.orders.service import NewLine, OrderService
-from business.payments.service import PaymentService
-from data.accounts.repository import UserRecord
-from data.catalog.repository import ProductRepository
-from data.orders.repository import OrderRecord, OrderRepository
+from business.catalog import CatalogService, ProductQuery
+from business.errors import AuthenticationFailed, PaymentDeclined, RuleViolation
+from business.orders import NewLine, OrderRecord, OrderService
+from business.pagination import MAX_PAGE_SIZE
+from business.payments import PaymentService
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +56,7 @@ STAFF = DemoLogin(
 CUSTOMER = DemoLogin(
     username="demo", email="demo@example.com", password="orderly-demo-2024!"
 )
+_SKU_PREFIX = "DEMO-"
 _ADJECTIVES = ("Classic", "Compact", "Deluxe", "Eco", "Pocket", "Sturdy")
 _NOUNS = ("Mug", "Notebook", "Lamp", "Backpack")
 # What happens to the n-th demo order after it is placed, in turn: every status,
@@ -70,7 +72,7 @@ _FATES = (
 )
 
 
-class DemoDataService:
+class DemoSeeder:
     """Fill an empty database with demo products, customers and orders."""
 
     def __init__(
@@ -80,84 +82,115 @@ class DemoDataService:
         catalog: CatalogService | None = None,
         orders: OrderService | None = None,
         payments: PaymentService | None = None,
-        products: ProductRepository | None = None,
-        order_rows: OrderRepository | None = None,
     ) -> None:
         self._accounts = accounts or AccountService()
         self._catalog = catalog or CatalogService()
         self._orders = orders or OrderService()
         self._payments = payments or PaymentService()
-        self._products = products or ProductRepository()
-        self._order_rows = order_rows or OrderRepository()
 
-    def seed_demo_data(
+    def seed(
         self, *, actor: Actor, plan: DemoPlan, if_empty: bool = False
     ) -> DemoSummary:
         """Create what the plan has and the database lacks; each step is a use case."""
-        if not actor.is_staff:
-            raise PermissionDenied("Only staff may seed demo data.")
         orderable = [i for i in range(1, plan.products + 1) if _orderable(i)]
         if plan.orders and not orderable:
-            raise RuleViolation.single(
-                "products", "invalid", "Demo orders need at least one demo product."
-            )
-        if if_empty and self._products.count():
+            raise CommandError("products: Demo orders need at least one demo product.")
+        if if_empty and self._has_products(actor):
             return DemoSummary(seeded=False)
-        # A superuser, so that the advertised admin login can use the admin.
-        self._accounts.ensure_user(
-            actor=actor,
-            username=STAFF.username,
-            email=STAFF.email,
-            password=STAFF.password,
-            is_staff=True,
-            is_superuser=True,
-        )
-        customers, new_customers = self._ensure_customers(actor, plan.customers)
+        self._ensure_staff(actor)
+        buyers, new_customers = self._ensure_customers(actor, plan.customers)
         new_products = sum(
             self._ensure_product(actor, i) for i in range(1, plan.products + 1)
         )
-        product_ids = [self._product_id(_sku(i)) for i in orderable]
-        placed = self._order_rows.count(customer_ids=[c.id for c in customers])
-        for n in range(placed, plan.orders):
-            self._seed_order(actor, n, customers, product_ids)
+        new_orders = self._ensure_orders(actor, plan.orders, buyers, orderable)
         return DemoSummary(
             seeded=True,
             products=new_products,
             customers=new_customers,
-            orders=max(plan.orders - placed, 0),
+            orders=new_orders,
         )
 
-    def _product_id(self, sku: str) -> int:
-        product = self._products.find_by_sku(sku)
-        assert product is not None, f"demo product {sku} was just ensured"
-        return product.id
+    def _has_products(self, actor: Actor) -> bool:
+        # Staff see inactive products too: any product at all makes it non-empty.
+        query = ProductQuery(page_size=1)
+        return self._catalog.list_products(actor=actor, query=query).total > 0
 
-    def _ensure_customers(
-        self, actor: Actor, count: int
-    ) -> tuple[list[UserRecord], int]:
-        customers, created = [], 0
-        for i in range(1, max(count, 1) + 1):
-            login = CUSTOMER if i == 1 else _customer(i)
-            user, new = self._accounts.ensure_user(
+    def _ensure_staff(self, actor: Actor) -> None:
+        # A superuser, so that the advertised admin login can use the admin.
+        with _unless_taken("username"):
+            self._accounts.create_superuser(
                 actor=actor,
-                username=login.username,
-                email=login.email,
-                password=login.password,
+                username=STAFF.username,
+                email=STAFF.email,
+                password=STAFF.password,
             )
-            customers.append(user)
-            created += new
-        return customers, created
+
+    def _ensure_customers(self, actor: Actor, count: int) -> tuple[list[Actor], int]:
+        """Return the demo customers as buyers, and how many of them are new."""
+        logins = [CUSTOMER, *map(_customer, range(2, count + 1))]
+        customers = [self._ensure_customer(login) for login in logins]
+        buyers = [
+            replace(actor, user_id=user.id, is_staff=False) for user, _ in customers
+        ]
+        return buyers, sum(new for _, new in customers)
+
+    def _ensure_customer(self, login: DemoLogin) -> tuple[UserRecord, bool]:
+        """Register this demo customer, or log in as it; say if it is new."""
+        with _unless_taken("username"):
+            user = self._accounts.register(
+                username=login.username, email=login.email, password=login.password
+            )
+            return user, True
+        try:
+            user = self._accounts.authenticate(
+                username=login.username, password=login.password
+            )
+        except AuthenticationFailed as exc:
+            raise CommandError(
+                f"The demo login {login.username!r} exists with another password."
+            ) from exc
+        return user, False
 
     def _ensure_product(self, actor: Actor, i: int) -> bool:
-        if self._products.find_by_sku(_sku(i)) is not None:
-            return False
-        self._catalog.create_product(actor=actor, fields=_product(i))
-        return True
+        """Add this demo product unless its sku is there; say if it is new."""
+        with _unless_taken("sku"):
+            self._catalog.create_product(actor=actor, fields=_product(i))
+            return True
+        return False
+
+    def _ensure_orders(
+        self, actor: Actor, target: int, buyers: list[Actor], orderable: list[int]
+    ) -> int:
+        """Place orders until the demo customers have `target`; count the new ones."""
+        placed = sum(self._placed(buyer) for buyer in buyers)
+        if placed >= target:
+            return 0
+        product_ids = self._product_ids(actor, orderable)
+        for n in range(placed, target):
+            self._seed_order(actor, n, buyers, product_ids)
+        return target - placed
+
+    def _placed(self, buyer: Actor) -> int:
+        """Return how many orders this demo customer has placed."""
+        return self._orders.list_orders(
+            actor=buyer, status=None, page=1, page_size=1
+        ).total
+
+    def _product_ids(self, actor: Actor, numbers: list[int]) -> list[int]:
+        """Return the ids of these demo products, found by sku in the catalog."""
+        ids: dict[str, int] = {}
+        page, more = 1, True
+        while more:
+            query = ProductQuery(search=_SKU_PREFIX, page=page, page_size=MAX_PAGE_SIZE)
+            found = self._catalog.list_products(actor=actor, query=query)
+            ids.update((product.sku, product.id) for product in found.items)
+            page, more = page + 1, found.has_next
+        return [ids[_sku(i)] for i in numbers]
 
     def _seed_order(
-        self, actor: Actor, n: int, customers: list[UserRecord], product_ids: list[int]
+        self, actor: Actor, n: int, buyers: list[Actor], product_ids: list[int]
     ) -> None:
-        buyer = replace(actor, user_id=customers[n % len(customers)].id, is_staff=False)
+        buyer = buyers[n % len(buyers)]
         count = min(1 + n % 3, len(product_ids))
         lines = [
             NewLine(
@@ -191,6 +224,16 @@ class DemoDataService:
             self._orders.deliver_order(actor=staff, order_id=order.id)
 
 
+@contextmanager
+def _unless_taken(field: str) -> Iterator[None]:
+    """Take a use case's "this `field` is already taken" to mean "it is there"."""
+    try:
+        yield
+    except RuleViolation as exc:
+        if not any(e.field == field and e.code == "unique" for e in exc.errors):
+            raise
+
+
 def _customer(i: int) -> DemoLogin:
     return DemoLogin(
         username=f"customer{i}",
@@ -200,7 +243,7 @@ def _customer(i: int) -> DemoLogin:
 
 
 def _sku(i: int) -> str:
-    return f"DEMO-{i:04d}"
+    return f"{_SKU_PREFIX}{i:04d}"
 
 
 def _orderable(i: int) -> bool:
