@@ -225,15 +225,6 @@ class ProductRepository:
             # CHECK (stock >= 0): the database refused to oversell.
             raise OutOfStock() from exc
 
-    def find_by_sku(self, sku: str) -> ProductRecord | None:
-        """Return the product with this sku, or None."""
-        row = Product.objects.filter(sku=sku).values(*_FIELDS).first()
-        return _to_record(row) if row else None
-
-    def count(self) -> int:
-        """Return how many products there are, active or not."""
-        return Product.objects.count()
-
     def sku_taken(self, sku: str, *, exclude_id: int | None = None) -> bool:
         """Return whether another product has this sku."""
         others = Product.objects.filter(sku=sku)

@@ -109,13 +109,6 @@ class OrderRepository:
             .values_list("pk", flat=True)[:limit]
         )
 
-    def count(self, *, customer_ids: list[int] | None = None) -> int:
-        """Return how many orders there are, of these customers if given."""
-        qs = Order.objects.all()
-        if customer_ids is not None:
-            qs = qs.filter(customer_id__in=customer_ids)
-        return qs.count()
-
     def list_orders(
         self, *, customer_id: int | None, status: str | None, page: PageRequest
     ) -> Page[OrderRecord]:
