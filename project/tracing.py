@@ -1,30 +1,25 @@
 """OpenTelemetry tracing from the standard `OTEL_*` variables; off without an exporter.
 
 A trace of a request shows the three layers: Django's request span, one span per
-business service method (classes ending in `Service` in `business/`), one per
-repository method (classes ending in `Repository` in `data/`), and psycopg's span
-of each statement. The layers themselves import no OpenTelemetry: their classes'
-public methods are wrapped from here. With `OTEL_TRACES_EXPORTER` unset or `none`
+business service method, one per method of a repository or other adapter of
+`data/` (the classes `project/traced.py` names), and psycopg's span of each
+statement. The layers themselves import no OpenTelemetry: their classes' public
+methods are wrapped from here. With `OTEL_TRACES_EXPORTER` unset or `none`
 nothing is imported, instrumented or wrapped.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import logging
 import os
-import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
 
 logger = logging.getLogger("orderly.tracing")
-
-# Package scanned → suffix of the class names whose public methods get a span.
-LAYERS = (("business", "Service"), ("data", "Repository"))
 
 
 class _State:
@@ -133,21 +128,13 @@ def _wrap_layers() -> None:
             _State.wrapped.append((cls, name, method))
 
 
-def layer_classes() -> Iterator[type]:
-    """Yield the service classes of `business` and the repositories of `data`."""
-    for package, suffix in LAYERS:
-        root = importlib.import_module(package)
-        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
-            if ".migrations" in info.name:
-                continue
-            module = importlib.import_module(info.name)
-            for cls in vars(module).values():
-                if (
-                    inspect.isclass(cls)
-                    and cls.__module__ == module.__name__
-                    and cls.__name__.endswith(suffix)
-                ):
-                    yield cls
+def layer_classes() -> tuple[type, ...]:
+    """Return the classes whose public methods get a span (project/traced.py)."""
+    # Imported late: gunicorn imports this module in a worker before Django is set
+    # up, and the layers' modules need the models.
+    from project.traced import TRACED
+
+    return TRACED
 
 
 def _traced(tracer: Any, cls: type, name: str, method: Callable[..., Any]) -> Any:
