@@ -5,6 +5,7 @@ use cases that produce them are wrapped once at start-up (`install`), and each
 wrapper reads the outcome from what the method returns or raises, the way the
 business layer itself reports it (records and business exceptions, not HTTP).
 So the counts are the same whichever door (API, admin) a use case came through.
+A count is made after commit: what a rolled-back transaction did is not counted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram
 
@@ -104,10 +106,27 @@ def _count(
         try:
             result = method(*args, **kwargs)
         except errors as error:
-            next(h for t, h in (on_error or {}).items() if isinstance(error, t))(error)
+            handler = next(
+                h for t, h in (on_error or {}).items() if isinstance(error, t)
+            )
+            _after_commit(functools.partial(handler, error))
             raise
-        on_return(result)
+        _after_commit(functools.partial(on_return, result))
         return result
 
     setattr(counted, _COUNTED, True)
     setattr(cls, name, counted)
+
+
+def _after_commit(count: Callable[[], None]) -> None:
+    """Count when the open transaction commits (never if it rolls back), or now."""
+    # A use case returns after its unit of work has ended: counted at once, and
+    # without touching the database (on_commit would connect to ask about
+    # autocommit). `mark_refunded` runs inside the cancel's transaction and waits
+    # for it; Django drops the hook with a rolled-back savepoint too. The unit of
+    # work's transaction is the default database's. `robust`: a counter failing
+    # at commit does not turn a committed cancel into an error.
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        transaction.on_commit(count, using=DEFAULT_DB_ALIAS, robust=True)
+    else:
+        count()

@@ -44,6 +44,11 @@ class Delta:
         return name + repr(sorted(labels.items()))
 
 
+# Business counters count after commit: their tests commit for real (a test in
+# one rolled-back transaction would never see a count).
+committed = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
 def mug(db):
     return ProductFactory(sku="MUG-M", price=Decimal("9.90"), stock=5)
@@ -129,6 +134,7 @@ def test_the_query_timer_does_not_hide_sql_from_the_origin_guard(sql_guard):
     assert connection.execute_wrappers == [sql_guard]
 
 
+@committed
 def test_orders_placed_and_stock_conflicts_are_counted(customer_api, mug):
     delta = Delta()
 
@@ -140,6 +146,7 @@ def test_orders_placed_and_stock_conflicts_are_counted(customer_api, mug):
     assert delta("orderly_stock_conflicts_total") == 1
 
 
+@committed
 def test_payments_are_counted_by_status(customer_api, mug):
     delta = Delta()
     declined = placed(customer_api, (mug, 1))
@@ -154,6 +161,7 @@ def test_payments_are_counted_by_status(customer_api, mug):
     assert delta("orderly_payments_total", status="refunded") == 1
 
 
+@committed
 def test_idempotent_replays_are_counted_and_not_placed_twice(customer_api, mug):
     delta = Delta()
     headers = {"HTTP_IDEMPOTENCY_KEY": "metrics-key-1"}
