@@ -7,6 +7,7 @@ from typing import Protocol
 
 from data.payments.gateway import ChargeResult
 from data.payments.repository import PaymentRecord
+from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest
 
 
@@ -19,7 +20,7 @@ class Payments(Protocol):
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: str,
+        status: PaymentStatus,
         failure_reason: str = "",
         gateway_reference: str = "",
     ) -> PaymentRecord: ...

@@ -16,8 +16,10 @@ from business.transaction import atomic
 from data.errors import DuplicateError
 from data.orders.events import EventRepository
 from data.orders.repository import OrderRecord, OrderRepository
+from data.orders.statuses import OrderStatus
 from data.payments.gateway import ChargeResult, default_gateway
 from data.payments.repository import PaymentRecord, PaymentRepository
+from data.payments.statuses import PaymentStatus
 from data.records import Page
 from data.unit_of_work import DjangoUnitOfWork
 
@@ -53,10 +55,10 @@ class PaymentService:
             order = self._orders.lock(order_id)
             if order is None or order.customer_id != actor.user_id:
                 raise NotFound(f"Order {order_id} does not exist.")
-            if order.status != "created":
+            if order.status != OrderStatus.CREATED:
                 raise OrderNotPayable(
-                    f"Order {order_id} is '{order.status}'; only 'created' orders "
-                    "can be paid.",
+                    f"Order {order_id} is '{order.status}'; only "
+                    f"'{OrderStatus.CREATED}' orders can be paid.",
                 )
             if amount != order.total:
                 raise RuleViolation.single(
@@ -66,7 +68,7 @@ class PaymentService:
                 token=token, amount=order.total, currency=order.currency
             )
             payment = self._store(actor, order, charge)
-        if payment.status == "failed":
+        if payment.status == PaymentStatus.FAILED:
             raise PaymentDeclined(payment.failure_reason, payment=payment)
         return payment
 
@@ -90,7 +92,7 @@ class PaymentService:
     def _store(
         self, actor: Actor, order: OrderRecord, charge: ChargeResult
     ) -> PaymentRecord:
-        status = "succeeded" if charge.succeeded else "failed"
+        status = PaymentStatus.SUCCEEDED if charge.succeeded else PaymentStatus.FAILED
         try:
             payment = self._payments.add(
                 order_id=order.id,
@@ -103,8 +105,8 @@ class PaymentService:
         except DuplicateError:  # pragma: no cover - the order lock comes first
             raise OrderNotPayable(f"Order {order.id} is already paid.") from None
         if charge.succeeded:
-            event = transition_event(order.status, "paid")
-            self._orders.update_status(order, "paid")
+            event = transition_event(order.status, OrderStatus.PAID)
+            self._orders.update_status(order, OrderStatus.PAID)
         else:
             event = "payment.failed"
         data = {"payment_id": payment.id, "amount": str(payment.amount)}

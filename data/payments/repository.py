@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from data.errors import DuplicateError
 from data.payments.models import Payment
+from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest, build, field_names
 
 
@@ -24,7 +25,7 @@ class PaymentRecord:
     order_id: int
     amount: Decimal
     currency: str
-    status: str
+    status: PaymentStatus
     failure_reason: str
     created_at: datetime
 
@@ -33,7 +34,7 @@ _FIELDS = field_names(PaymentRecord)
 
 
 def _to_record(values: Mapping[str, Any]) -> PaymentRecord:
-    return build(PaymentRecord, values)
+    return build(PaymentRecord, {**values, "status": PaymentStatus(values["status"])})
 
 
 class PaymentRepository:
@@ -45,7 +46,7 @@ class PaymentRepository:
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: str,
+        status: PaymentStatus,
         failure_reason: str = "",
         gateway_reference: str = "",
     ) -> PaymentRecord:
@@ -79,7 +80,7 @@ class PaymentRepository:
     def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
         """Return an order's succeeded payment and its gateway reference, or None."""
         row = (
-            Payment.objects.filter(order_id=order_id, status="succeeded")
+            Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED)
             .values(*_FIELDS, "gateway_reference")
             .first()
         )
@@ -100,6 +101,6 @@ class PaymentRepository:
     def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
         """Record that a succeeded payment was refunded."""
         Payment.objects.filter(pk=payment.id).update(
-            status="refunded", updated_at=timezone.now()
+            status=PaymentStatus.REFUNDED, updated_at=timezone.now()
         )
-        return replace(payment, status="refunded")
+        return replace(payment, status=PaymentStatus.REFUNDED)

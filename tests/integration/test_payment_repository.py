@@ -10,6 +10,7 @@ import pytest
 from data.payments.gateway import SandboxGateway
 from data.payments.models import Payment
 from data.payments.repository import PaymentRecord, PaymentRepository
+from data.payments.statuses import PaymentStatus
 from data.records import PageRequest
 from tests.factories import OrderFactory, UserFactory
 
@@ -64,6 +65,14 @@ def test_mark_refunded_changes_the_status(repo):
     assert refunded.status == "refunded"
     assert Payment.objects.get(pk=refunded.id).status == "refunded"
     assert repo.find_succeeded(order.pk) is None
+
+
+def test_records_carry_their_status_as_a_payment_status(repo):
+    payment = add(repo, OrderFactory(), status=PaymentStatus.FAILED)
+    assert payment.status is PaymentStatus.FAILED
+    page = repo.list_payments(customer_id=None, page=PageRequest())
+    assert [type(p.status) for p in page.items] == [PaymentStatus]
+    assert repo.mark_refunded(payment).status is PaymentStatus.REFUNDED
 
 
 def test_list_shows_newest_first_one_customers_or_all(repo):

@@ -14,8 +14,10 @@ from data.errors import DuplicateError, OutOfStock
 from data.idempotency.repository import StoredKey
 from data.orders.events import EventRecord
 from data.orders.repository import OrderLineRecord, OrderRecord
+from data.orders.statuses import OrderStatus
 from data.payments.gateway import ChargeResult
 from data.payments.repository import PaymentRecord
+from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest
 from tests.unit.fakes import EPOCH, FakeProductRepository, FakeUnitOfWork
 
@@ -98,7 +100,7 @@ class FakeOrderRepository:
         order = OrderRecord(
             id=next(self._ids),
             customer_id=customer_id,
-            status="created",
+            status=OrderStatus.CREATED,
             items=tuple(lines),
             total=sum((line.line_total for line in lines), Decimal("0.00")),
             currency=currency,
@@ -128,7 +130,7 @@ class FakeOrderRepository:
         items = tuple(rows[page.offset : page.offset + page.size])
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
-    def update_status(self, order: OrderRecord, status: str) -> OrderRecord:
+    def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord:
         self._write()
         moved = replace(order, status=status, updated_at=self._now())
         self.rows[order.id] = moved
@@ -138,7 +140,7 @@ class FakeOrderRepository:
         self,
         *,
         customer_id: int,
-        status: str = "created",
+        status: OrderStatus = OrderStatus.CREATED,
         lines: Sequence[tuple[ProductRecord, int]] = (),
     ) -> OrderRecord:
         """Store an order of these (product, quantity) lines directly, as test data."""
@@ -148,7 +150,7 @@ class FakeOrderRepository:
             currency="EUR",
             lines=[line_of(product, quantity) for product, quantity in lines],
         )
-        if status != "created":
+        if status != OrderStatus.CREATED:
             order = self.update_status(order, status)
         self.writes_outside_uow = counted
         return order
@@ -220,12 +222,15 @@ class FakePaymentRepository:
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: str,
+        status: PaymentStatus,
         failure_reason: str = "",
         gateway_reference: str = "",
     ) -> PaymentRecord:
         # The partial unique index: one succeeded payment per order.
-        if status == "succeeded" and self.find_succeeded(order_id) is not None:
+        if (
+            status == PaymentStatus.SUCCEEDED
+            and self.find_succeeded(order_id) is not None
+        ):
             raise DuplicateError("order_id")
         payment = PaymentRecord(
             id=next(self._ids),
@@ -248,7 +253,10 @@ class FakePaymentRepository:
 
     def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
         for payment in self.rows.values():
-            if payment.order_id == order_id and payment.status == "succeeded":
+            if (
+                payment.order_id == order_id
+                and payment.status == PaymentStatus.SUCCEEDED
+            ):
                 return payment, self.references[payment.id]
         return None
 
@@ -265,7 +273,7 @@ class FakePaymentRepository:
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
     def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
-        refunded = replace(payment, status="refunded")
+        refunded = replace(payment, status=PaymentStatus.REFUNDED)
         self.rows[payment.id] = refunded
         return refunded
 
