@@ -171,9 +171,11 @@ class OrderService:
         )
         paid = self._payments.find_succeeded(order.id)
         if paid is not None:
-            payment, reference = paid
+            payment = paid.payment
             self._gateway.refund(
-                reference=reference, amount=payment.amount, currency=payment.currency
+                reference=paid.gateway_reference,
+                amount=payment.amount,
+                currency=payment.currency,
             )
             self._payments.mark_refunded(payment)
             self._record(

@@ -85,9 +85,9 @@ class PaymentService:
     def get_payment(self, *, actor: Actor, payment_id: int) -> PaymentRecord:
         """Return one payment the caller may see."""
         found = self._payments.find_with_owner(payment_id)
-        if found is None or not (actor.is_staff or found[1] == actor.user_id):
+        if found is None or not (actor.is_staff or found.customer_id == actor.user_id):
             raise NotFound(f"Payment {payment_id} does not exist.")
-        return found[0]
+        return found.payment
 
     def _store(
         self, actor: Actor, order: OrderRecord, charge: ChargeResult

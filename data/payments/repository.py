@@ -30,6 +30,22 @@ class PaymentRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnedPayment:
+    """A payment and the id of the customer whose order it pays."""
+
+    payment: PaymentRecord
+    customer_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SucceededPayment:
+    """An order's succeeded payment and the gateway's reference, to refund it by."""
+
+    payment: PaymentRecord
+    gateway_reference: str
+
+
 _FIELDS = field_names(PaymentRecord)
 
 
@@ -68,23 +84,31 @@ class PaymentRepository:
             raise DuplicateError("order_id") from exc
         return _to_record({name: getattr(payment, name) for name in _FIELDS})
 
-    def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None:
+    def find_with_owner(self, payment_id: int) -> OwnedPayment | None:
         """Return the payment and the id of the customer it is from, or None."""
         row = (
             Payment.objects.filter(pk=payment_id)
             .values(*_FIELDS, "order__customer_id")
             .first()
         )
-        return (_to_record(row), row["order__customer_id"]) if row else None
+        if row is None:
+            return None
+        return OwnedPayment(
+            payment=_to_record(row), customer_id=row["order__customer_id"]
+        )
 
-    def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
+    def find_succeeded(self, order_id: int) -> SucceededPayment | None:
         """Return an order's succeeded payment and its gateway reference, or None."""
         row = (
             Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED)
             .values(*_FIELDS, "gateway_reference")
             .first()
         )
-        return (_to_record(row), row["gateway_reference"]) if row else None
+        if row is None:
+            return None
+        return SucceededPayment(
+            payment=_to_record(row), gateway_reference=row["gateway_reference"]
+        )
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest

@@ -9,7 +9,12 @@ import pytest
 
 from data.payments.gateway import SandboxGateway
 from data.payments.models import Payment
-from data.payments.repository import PaymentRecord, PaymentRepository
+from data.payments.repository import (
+    OwnedPayment,
+    PaymentRecord,
+    PaymentRepository,
+    SucceededPayment,
+)
 from data.payments.statuses import PaymentStatus
 from data.records import PageRequest
 from tests.factories import OrderFactory, UserFactory
@@ -47,7 +52,9 @@ def test_add_stores_a_payment_and_returns_its_record(repo):
 def test_find_with_owner_names_the_orders_customer(repo):
     customer = UserFactory()
     payment = add(repo, OrderFactory(customer=customer))
-    assert repo.find_with_owner(payment.id) == (payment, customer.pk)
+    assert repo.find_with_owner(payment.id) == OwnedPayment(
+        payment=payment, customer_id=customer.pk
+    )
     assert repo.find_with_owner(404) is None
 
 
@@ -55,7 +62,9 @@ def test_find_succeeded_returns_the_payment_and_its_gateway_reference(repo):
     order = OrderFactory()
     add(repo, order, status="failed", gateway_reference="bad")
     paid = add(repo, order, gateway_reference="good")
-    assert repo.find_succeeded(order.pk) == (paid, "good")
+    assert repo.find_succeeded(order.pk) == SucceededPayment(
+        payment=paid, gateway_reference="good"
+    )
     assert repo.find_succeeded(OrderFactory().pk) is None
 
 

@@ -9,14 +9,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from business.idempotency.ports import IdempotencyKeys
+from business.payments.ports import Payments
 from data.catalog.repository import ProductRecord, Reservation, Shortfall
 from data.errors import DuplicateError, OutOfStock
-from data.idempotency.repository import StoredKey
+from data.idempotency.repository import ClaimOutcome, StoredKey
 from data.orders.events import EventRecord
 from data.orders.repository import OrderLineRecord, OrderRecord
 from data.orders.statuses import OrderStatus
 from data.payments.gateway import ChargeResult
-from data.payments.repository import PaymentRecord
+from data.payments.repository import OwnedPayment, PaymentRecord, SucceededPayment
 from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest
 from tests.unit.fakes import EPOCH, FakeProductRepository, FakeUnitOfWork
@@ -245,19 +247,21 @@ class FakePaymentRepository:
         self.references[payment.id] = gateway_reference
         return payment
 
-    def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None:
+    def find_with_owner(self, payment_id: int) -> OwnedPayment | None:
         payment = self.rows.get(payment_id)
         if payment is None:
             return None
-        return payment, self._orders.rows[payment.order_id].customer_id
+        owner = self._orders.rows[payment.order_id].customer_id
+        return OwnedPayment(payment=payment, customer_id=owner)
 
-    def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
+    def find_succeeded(self, order_id: int) -> SucceededPayment | None:
         for payment in self.rows.values():
             if (
                 payment.order_id == order_id
                 and payment.status == PaymentStatus.SUCCEEDED
             ):
-                return payment, self.references[payment.id]
+                reference = self.references[payment.id]
+                return SucceededPayment(payment=payment, gateway_reference=reference)
         return None
 
     def list_payments(
@@ -336,16 +340,16 @@ class FakeIdempotencyRepository:
 
     def claim(
         self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
-    ) -> tuple[bool, StoredKey]:
+    ) -> ClaimOutcome:
         scope = (user_id, method, path, key)
         if scope in self.rows:
-            return False, self.rows[scope].stored()
+            return ClaimOutcome(claimed=False, key=self.rows[scope].stored())
         now = datetime.now(UTC)
         row = _KeyRow(
             id=next(self._ids), fingerprint=fingerprint, created_at=now, locked_at=now
         )
         self.rows[scope] = row
-        return True, row.stored()
+        return ClaimOutcome(claimed=True, key=row.stored())
 
     def take_over(self, key_id: int, *, fingerprint: str) -> None:
         row = self._by_id(key_id)
@@ -402,3 +406,10 @@ class FakeShop:
             "gateway": self.gateway,
             "uow": self.uow,
         }
+
+
+def _conforming(shop: FakeShop) -> None:
+    """Do nothing; for mypy, which checks here that fakes fit the ports they fill."""
+    payments: Payments = shop.payments
+    keys: IdempotencyKeys = FakeIdempotencyRepository()
+    del payments, keys
