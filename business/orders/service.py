@@ -11,6 +11,7 @@ from business.actor import Actor
 from business.catalog.ports import Products
 from business.catalog.rules import STOCK_MAX
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
+from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
 from business.orders.rules import (
@@ -182,7 +183,7 @@ class OrderService:
                 actor,
                 order,
                 "payment.refunded",
-                {"payment_id": payment.id, "amount": str(payment.amount)},
+                {"payment_id": payment.id, "amount": format_money(payment.amount)},
             )
         return cancelled
 
@@ -290,13 +291,13 @@ def _price_lines(
 
 def _created_data(order: OrderRecord) -> dict[str, Any]:
     return {
-        "total": str(order.total),
+        "total": format_money(order.total),
         "currency": order.currency,
         "items": [
             {
                 "product_id": line.product_id,
                 "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
+                "unit_price": format_money(line.unit_price),
             }
             for line in order.items
         ],

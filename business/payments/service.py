@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from business.actor import Actor
 from business.errors import NotFound, PaymentDeclined, RuleViolation
+from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
 from business.orders.rules import OrderNotPayable, transition_event
@@ -62,7 +63,9 @@ class PaymentService:
                 )
             if amount != order.total:
                 raise RuleViolation.single(
-                    "amount", "mismatch", f"The order total is {order.total}."
+                    "amount",
+                    "mismatch",
+                    f"The order total is {format_money(order.total)}.",
                 )
             charge = self._gateway.charge(
                 token=token, amount=order.total, currency=order.currency
@@ -109,7 +112,7 @@ class PaymentService:
             self._orders.update_status(order, OrderStatus.PAID)
         else:
             event = "payment.failed"
-        data = {"payment_id": payment.id, "amount": str(payment.amount)}
+        data = {"payment_id": payment.id, "amount": format_money(payment.amount)}
         if not charge.succeeded:
             data["failure_reason"] = charge.failure_reason
         record_event(self._events, actor, order.id, event, data)

@@ -94,6 +94,15 @@ def test_place_order_writes_order_created_with_the_lines(world, mug):
     }
 
 
+def test_event_money_has_two_decimals_however_the_price_is_written(world):
+    lamp = world.products.seed(sku="LAMP", price=Decimal("1E+2"), stock=5)
+    [event] = world.events.list_for_order(world.place(CAROL, (lamp, 2)).id)
+    assert (event.data["total"], event.data["items"][0]["unit_price"]) == (
+        "200.00",
+        "100.00",
+    )
+
+
 def test_place_order_needs_a_customer(world, mug):
     with pytest.raises(PermissionDenied):
         world.place(Actor.anonymous(), (mug, 1))
