@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from drf_spectacular import openapi
@@ -138,6 +139,13 @@ class QueryBooleanField(serializers.BooleanField):
         if value is None:
             self.fail("invalid")
         return value
+
+
+def enum_choice(enum: type[StrEnum], **kwargs: Any) -> serializers.ChoiceField:
+    """Return a ChoiceField of an enum's values."""
+    # Values, not members: DRF then gives plain strings both ways, and the schema
+    # (YAML included) lists plain strings.
+    return serializers.ChoiceField(choices=[member.value for member in enum], **kwargs)
 
 
 class AutoSchema(openapi.AutoSchema):

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import environ
 
+from data.orders.statuses import OrderStatus
+from data.payments.statuses import PaymentStatus
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -233,8 +236,8 @@ SPECTACULAR_SETTINGS = {
     ],
     # Enum components named for what they are (generated clients use these names).
     "ENUM_NAME_OVERRIDES": {
-        "OrderStatus": "business.orders.rules.STATUSES",
-        "PaymentStatus": ["succeeded", "failed", "refunded"],
+        "OrderStatus": [status.value for status in OrderStatus],
+        "PaymentStatus": [status.value for status in PaymentStatus],
         "OrderEventSource": ["api", "admin", "command"],
     },
 }

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from business.errors import FieldError, RuleViolation
+from business.money import CENT, format_money
 
 SKU_MAX_LENGTH = 64
 NAME_MAX_LENGTH = 200
@@ -100,8 +101,10 @@ def _price(value: Any) -> Decimal:
     if not isinstance(exponent, int) or exponent < -2:
         raise _Invalid("invalid", "Use at most 2 decimal places.")
     if not PRICE_MIN <= price <= PRICE_MAX:
-        raise _Invalid("out_of_range", f"Use {PRICE_MIN} to {PRICE_MAX}.")
-    return price.quantize(Decimal("0.01"))
+        limits = f"{format_money(PRICE_MIN)} to {format_money(PRICE_MAX)}"
+        raise _Invalid("out_of_range", f"Use {limits}.")
+    # Whole cents already (checked above): this only writes the places out.
+    return price.quantize(CENT)
 
 
 def _stock(value: Any) -> int:

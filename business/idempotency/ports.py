@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from data.idempotency.repository import StoredKey
+from data.idempotency.repository import ClaimOutcome
 
 
 class IdempotencyKeys(Protocol):
@@ -13,7 +13,7 @@ class IdempotencyKeys(Protocol):
 
     def claim(
         self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
-    ) -> tuple[bool, StoredKey]: ...
+    ) -> ClaimOutcome: ...
 
     def take_over(self, key_id: int, *, fingerprint: str) -> None: ...
 

@@ -79,14 +79,15 @@ class IdempotencyService:
             raise PermissionDenied("Sign in to use an Idempotency-Key.")
         digest = fingerprint(body)
         with atomic(self._uow):
-            claimed, stored = self._keys.claim(
+            outcome = self._keys.claim(
                 user_id=actor.user_id,
                 method=method,
                 path=path,
                 key=key,
                 fingerprint=digest,
             )
-            if claimed:
+            stored = outcome.key
+            if outcome.claimed:
                 return Claim(key_id=stored.id)
             if stored.fingerprint != digest:
                 raise KeyReused("Send a new key for a different request.")

@@ -11,6 +11,7 @@ from data.orders.events import EventRecord
 from data.orders.outbox import OutboxState
 from data.orders.repository import OrderLineRecord, OrderRecord
 from data.orders.sales import DaySales, ProductSales
+from data.orders.statuses import OrderStatus
 from data.records import Page, PageRequest
 
 
@@ -35,7 +36,7 @@ class Orders(Protocol):
         self, *, customer_id: int | None, status: str | None, page: PageRequest
     ) -> Page[OrderRecord]: ...
 
-    def update_status(self, order: OrderRecord, status: str) -> OrderRecord: ...
+    def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord: ...
 
 
 class Events(Protocol):
@@ -85,7 +86,7 @@ class Sales(Protocol):
     """Sales aggregated by the day their payment succeeded."""
 
     def revenue_by_day(
-        self, *, since: datetime, until: datetime, statuses: Sequence[str]
+        self, *, since: datetime, until: datetime, statuses: Sequence[OrderStatus]
     ) -> list[DaySales]: ...
 
     def top_products(
@@ -93,6 +94,6 @@ class Sales(Protocol):
         *,
         since: datetime,
         until: datetime,
-        statuses: Sequence[str],
+        statuses: Sequence[OrderStatus],
         limit: int,
     ) -> list[ProductSales]: ...

@@ -11,9 +11,10 @@ from business.actor import Actor
 from business.errors import PermissionDenied, RuleViolation
 from business.orders.ports import Sales
 from data.orders.sales import DaySales, ProductSales, SalesRepository
+from data.orders.statuses import OrderStatus
 
 # A sale counts while its order stays sold: cancelled (refunded) orders do not.
-SOLD_STATUSES = ("paid", "shipped", "delivered")
+SOLD_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 DEFAULT_TOP = 10
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from business.errors import Conflict
+from business.errors import Conflict, RuleViolation
+from data.orders.statuses import OrderStatus
 
 MAX_ITEMS = 50
 MAX_QUANTITY = 1000
-STATUSES = ("created", "paid", "shipped", "delivered", "cancelled")
 
 # The status machine as data: (from, to) pairs and the event each move writes.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("created", "paid"): "order.paid",
-    ("created", "cancelled"): "order.cancelled",
-    ("paid", "cancelled"): "order.cancelled",
-    ("paid", "shipped"): "order.shipped",
-    ("shipped", "delivered"): "order.delivered",
+TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
+    (OrderStatus.CREATED, OrderStatus.PAID): "order.paid",
+    (OrderStatus.CREATED, OrderStatus.CANCELLED): "order.cancelled",
+    (OrderStatus.PAID, OrderStatus.CANCELLED): "order.cancelled",
+    (OrderStatus.PAID, OrderStatus.SHIPPED): "order.shipped",
+    (OrderStatus.SHIPPED, OrderStatus.DELIVERED): "order.delivered",
 }
 
 
@@ -33,7 +33,15 @@ class OrderNotPayable(Conflict):
     title = "The order cannot be paid."
 
 
-def transition_event(current: str, target: str) -> str:
+def parse_status(text: str) -> OrderStatus:
+    """Return the status a text names, or raise RuleViolation on the `status` field."""
+    try:
+        return OrderStatus(text)
+    except ValueError:
+        raise RuleViolation.single("status", "invalid", "Unknown status.") from None
+
+
+def transition_event(current: OrderStatus, target: OrderStatus) -> str:
     """Return the event type of a move, or raise InvalidTransition."""
     try:
         return TRANSITIONS[(current, target)]

@@ -11,13 +11,14 @@ from business.actor import Actor
 from business.catalog.ports import Products
 from business.catalog.rules import STOCK_MAX
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
+from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
 from business.orders.rules import (
     MAX_ITEMS,
     MAX_QUANTITY,
-    STATUSES,
     InsufficientStock,
+    parse_status,
     transition_event,
 )
 from business.pagination import page_request, require_page
@@ -27,6 +28,7 @@ from business.transaction import atomic
 from data.catalog.repository import ProductRecord, ProductRepository, Reservation
 from data.orders.events import EventRecord, EventRepository
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
+from data.orders.statuses import OrderStatus
 from data.payments.gateway import default_gateway
 from data.payments.repository import PaymentRepository
 from data.records import Page
@@ -83,11 +85,10 @@ class OrderService:
         self, *, actor: Actor, status: str | None, page: int, page_size: int
     ) -> Page[OrderRecord]:
         """Return one page of orders, newest first: the caller's, or all for staff."""
-        if status is not None and status not in STATUSES:
-            raise RuleViolation.single("status", "invalid", "Unknown status.")
+        wanted = None if status is None else parse_status(status)
         result = self._orders.list_orders(
             customer_id=None if actor.is_staff else actor.user_id,
-            status=status,
+            status=wanted,
             page=page_request(page, page_size),
         )
         return require_page(result)
@@ -137,13 +138,15 @@ class OrderService:
 
     def ship_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
         """Mark a paid order shipped (staff)."""
-        return self._staff_move(actor, order_id, "shipped")
+        return self._staff_move(actor, order_id, OrderStatus.SHIPPED)
 
     def deliver_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
         """Mark a shipped order delivered (staff)."""
-        return self._staff_move(actor, order_id, "delivered")
+        return self._staff_move(actor, order_id, OrderStatus.DELIVERED)
 
-    def _staff_move(self, actor: Actor, order_id: int, target: str) -> OrderRecord:
+    def _staff_move(
+        self, actor: Actor, order_id: int, target: OrderStatus
+    ) -> OrderRecord:
         if not actor.is_staff:
             raise PermissionDenied("Only staff may do this.")
         with atomic(self._uow):
@@ -151,7 +154,7 @@ class OrderService:
             return self._move(actor, order, target, {"from": order.status})
 
     def _cancel_locked(self, actor: Actor, order: OrderRecord) -> OrderRecord:
-        transition_event(order.status, "cancelled")
+        transition_event(order.status, OrderStatus.CANCELLED)
         # Products are locked in id order, as place_order does: no deadlock.
         ids = sorted(line.product_id for line in order.items)
         products = self._products.lock_many(ids)
@@ -164,24 +167,32 @@ class OrderService:
                 for line in order.items
             }
         )
-        cancelled = self._move(actor, order, "cancelled", {"from": order.status})
+        cancelled = self._move(
+            actor, order, OrderStatus.CANCELLED, {"from": order.status}
+        )
         paid = self._payments.find_succeeded(order.id)
         if paid is not None:
-            payment, reference = paid
+            payment = paid.payment
             self._gateway.refund(
-                reference=reference, amount=payment.amount, currency=payment.currency
+                reference=paid.gateway_reference,
+                amount=payment.amount,
+                currency=payment.currency,
             )
             self._payments.mark_refunded(payment)
             self._record(
                 actor,
                 order,
                 "payment.refunded",
-                {"payment_id": payment.id, "amount": str(payment.amount)},
+                {"payment_id": payment.id, "amount": format_money(payment.amount)},
             )
         return cancelled
 
     def _move(
-        self, actor: Actor, order: OrderRecord, target: str, data: dict[str, Any]
+        self,
+        actor: Actor,
+        order: OrderRecord,
+        target: OrderStatus,
+        data: dict[str, Any],
     ) -> OrderRecord:
         event = transition_event(order.status, target)
         moved = self._orders.update_status(order, target)
@@ -280,13 +291,13 @@ def _price_lines(
 
 def _created_data(order: OrderRecord) -> dict[str, Any]:
     return {
-        "total": str(order.total),
+        "total": format_money(order.total),
         "currency": order.currency,
         "items": [
             {
                 "product_id": line.product_id,
                 "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
+                "unit_price": format_money(line.unit_price),
             }
             for line in order.items
         ],

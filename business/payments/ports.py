@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from data.payments.gateway import ChargeResult
-from data.payments.repository import PaymentRecord
+from data.payments.repository import OwnedPayment, PaymentRecord, SucceededPayment
+from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest
 
 
@@ -19,14 +20,14 @@ class Payments(Protocol):
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: str,
+        status: PaymentStatus,
         failure_reason: str = "",
         gateway_reference: str = "",
     ) -> PaymentRecord: ...
 
-    def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None: ...
+    def find_with_owner(self, payment_id: int) -> OwnedPayment | None: ...
 
-    def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None: ...
+    def find_succeeded(self, order_id: int) -> SucceededPayment | None: ...
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest

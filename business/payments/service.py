@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from business.actor import Actor
 from business.errors import NotFound, PaymentDeclined, RuleViolation
+from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
 from business.orders.rules import OrderNotPayable, transition_event
@@ -16,8 +17,10 @@ from business.transaction import atomic
 from data.errors import DuplicateError
 from data.orders.events import EventRepository
 from data.orders.repository import OrderRecord, OrderRepository
+from data.orders.statuses import OrderStatus
 from data.payments.gateway import ChargeResult, default_gateway
 from data.payments.repository import PaymentRecord, PaymentRepository
+from data.payments.statuses import PaymentStatus
 from data.records import Page
 from data.unit_of_work import DjangoUnitOfWork
 
@@ -53,20 +56,22 @@ class PaymentService:
             order = self._orders.lock(order_id)
             if order is None or order.customer_id != actor.user_id:
                 raise NotFound(f"Order {order_id} does not exist.")
-            if order.status != "created":
+            if order.status != OrderStatus.CREATED:
                 raise OrderNotPayable(
-                    f"Order {order_id} is '{order.status}'; only 'created' orders "
-                    "can be paid.",
+                    f"Order {order_id} is '{order.status}'; only "
+                    f"'{OrderStatus.CREATED}' orders can be paid.",
                 )
             if amount != order.total:
                 raise RuleViolation.single(
-                    "amount", "mismatch", f"The order total is {order.total}."
+                    "amount",
+                    "mismatch",
+                    f"The order total is {format_money(order.total)}.",
                 )
             charge = self._gateway.charge(
                 token=token, amount=order.total, currency=order.currency
             )
             payment = self._store(actor, order, charge)
-        if payment.status == "failed":
+        if payment.status == PaymentStatus.FAILED:
             raise PaymentDeclined(payment.failure_reason, payment=payment)
         return payment
 
@@ -83,14 +88,14 @@ class PaymentService:
     def get_payment(self, *, actor: Actor, payment_id: int) -> PaymentRecord:
         """Return one payment the caller may see."""
         found = self._payments.find_with_owner(payment_id)
-        if found is None or not (actor.is_staff or found[1] == actor.user_id):
+        if found is None or not (actor.is_staff or found.customer_id == actor.user_id):
             raise NotFound(f"Payment {payment_id} does not exist.")
-        return found[0]
+        return found.payment
 
     def _store(
         self, actor: Actor, order: OrderRecord, charge: ChargeResult
     ) -> PaymentRecord:
-        status = "succeeded" if charge.succeeded else "failed"
+        status = PaymentStatus.SUCCEEDED if charge.succeeded else PaymentStatus.FAILED
         try:
             payment = self._payments.add(
                 order_id=order.id,
@@ -103,11 +108,11 @@ class PaymentService:
         except DuplicateError:  # pragma: no cover - the order lock comes first
             raise OrderNotPayable(f"Order {order.id} is already paid.") from None
         if charge.succeeded:
-            event = transition_event(order.status, "paid")
-            self._orders.update_status(order, "paid")
+            event = transition_event(order.status, OrderStatus.PAID)
+            self._orders.update_status(order, OrderStatus.PAID)
         else:
             event = "payment.failed"
-        data = {"payment_id": payment.id, "amount": str(payment.amount)}
+        data = {"payment_id": payment.id, "amount": format_money(payment.amount)}
         if not charge.succeeded:
             data["failure_reason"] = charge.failure_reason
         record_event(self._events, actor, order.id, event, data)

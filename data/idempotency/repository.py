@@ -27,6 +27,14 @@ class StoredKey:
     response_content_type: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimOutcome:
+    """What a claim found: whether this request got the key, and the key as stored."""
+
+    claimed: bool
+    key: StoredKey
+
+
 _FIELDS = field_names(StoredKey)
 _CLAIM_ATTEMPTS = 3
 
@@ -36,15 +44,16 @@ class IdempotencyRepository:
 
     def claim(
         self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
-    ) -> tuple[bool, StoredKey]:
-        """Insert the key if it is new; return (claimed, the key as stored)."""
+    ) -> ClaimOutcome:
+        """Insert the key if it is new; say if it was, with the key as stored."""
         scope = {"user_id": user_id, "method": method, "path": path, "key": key}
         # A key released between a failed insert and the read that follows is
         # free again: insert once more rather than fail on a row that is gone.
         for _ in range(_CLAIM_ATTEMPTS):
             row = _insert(fingerprint=fingerprint, **scope)
             if row is not None:
-                return True, _to_record({name: getattr(row, name) for name in _FIELDS})
+                stored = _to_record({name: getattr(row, name) for name in _FIELDS})
+                return ClaimOutcome(claimed=True, key=stored)
             found = (
                 IdempotencyKey.objects.select_for_update()
                 .filter(**scope)
@@ -52,7 +61,7 @@ class IdempotencyRepository:
                 .first()
             )
             if found is not None:
-                return False, _to_record(found)
+                return ClaimOutcome(claimed=False, key=_to_record(found))
         raise DuplicateError("key")
 
     def take_over(self, key_id: int, *, fingerprint: str) -> None:

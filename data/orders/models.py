@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-STATUSES = ["created", "paid", "shipped", "delivered", "cancelled"]
+from data.orders.statuses import OrderStatus
+
 SOURCES = ["api", "admin", "command"]
 
 
@@ -15,8 +16,11 @@ class Order(models.Model):
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Plain values, not members: migrations stay as written, free of the enum.
     status = models.CharField(
-        max_length=16, choices=[(s, s) for s in STATUSES], default="created"
+        max_length=16,
+        choices=[(s.value, s.value) for s in OrderStatus],
+        default=OrderStatus.CREATED.value,
     )
     total = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from data import sql
 from data.orders.models import Order, OrderLine
+from data.orders.statuses import OrderStatus
 from data.records import Page, PageRequest, build, field_names
 
 
@@ -35,7 +36,7 @@ class OrderRecord:
 
     id: int
     customer_id: int
-    status: str
+    status: OrderStatus
     items: tuple[OrderLineRecord, ...]
     total: Decimal
     currency: str
@@ -59,7 +60,7 @@ class OrderRepository:
         total = sum((line.line_total for line in lines), Decimal("0.00"))
         order = {
             "customer_id": customer_id,
-            "status": "created",
+            "status": OrderStatus.CREATED,
             "total": total,
             "currency": currency,
             "created_at": now,
@@ -92,7 +93,7 @@ class OrderRepository:
         """
         rows = (
             Order.objects.select_for_update(skip_locked=True)
-            .filter(pk=order_id, status="created", created_at__lt=before)
+            .filter(pk=order_id, status=OrderStatus.CREATED, created_at__lt=before)
             .values(*_ORDER_FIELDS)
         )
         return next(iter(_with_lines(list(rows))), None)
@@ -103,7 +104,7 @@ class OrderRepository:
         """Return ids of `created` orders placed before `before`, in id order."""
         return list(
             Order.objects.filter(
-                status="created", created_at__lt=before, pk__gt=after_id
+                status=OrderStatus.CREATED, created_at__lt=before, pk__gt=after_id
             )
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
@@ -132,7 +133,7 @@ class OrderRepository:
         items = tuple(_with_lines(rows))
         return Page(items=items, total=total, number=page.number, size=page.size)
 
-    def update_status(self, order: OrderRecord, status: str) -> OrderRecord:
+    def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord:
         """Set the status of an order (locked by the caller); return it changed."""
         now = timezone.now()
         Order.objects.filter(pk=order.id).update(status=status, updated_at=now)
@@ -146,7 +147,8 @@ def _values(line: OrderLineRecord) -> dict[str, Any]:
 def _to_record(
     values: Mapping[str, Any], lines: Sequence[OrderLineRecord]
 ) -> OrderRecord:
-    return build(OrderRecord, {**values, "items": tuple(lines)})
+    status = OrderStatus(values["status"])
+    return build(OrderRecord, {**values, "status": status, "items": tuple(lines)})
 
 
 def _with_lines(rows: list[dict[str, Any]]) -> list[OrderRecord]:

@@ -11,6 +11,8 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from data.orders.models import Order, OrderLine
+from data.orders.statuses import OrderStatus
+from data.payments.statuses import PaymentStatus
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,13 +39,13 @@ class SalesRepository:
     """Aggregate sales by the time their payment succeeded."""
 
     def revenue_by_day(
-        self, *, since: datetime, until: datetime, statuses: Sequence[str]
+        self, *, since: datetime, until: datetime, statuses: Sequence[OrderStatus]
     ) -> list[DaySales]:
         """Return revenue and order count per UTC day paid in [since, until)."""
         rows = (
             Order.objects.filter(
                 status__in=statuses,
-                payments__status="succeeded",
+                payments__status=PaymentStatus.SUCCEEDED,
                 payments__created_at__gte=since,
                 payments__created_at__lt=until,
             )
@@ -59,14 +61,14 @@ class SalesRepository:
         *,
         since: datetime,
         until: datetime,
-        statuses: Sequence[str],
+        statuses: Sequence[OrderStatus],
         limit: int,
     ) -> list[ProductSales]:
         """Return the products with the most revenue, ties broken by sku."""
         rows = (
             OrderLine.objects.filter(
                 order__status__in=statuses,
-                order__payments__status="succeeded",
+                order__payments__status=PaymentStatus.SUCCEEDED,
                 order__payments__created_at__gte=since,
                 order__payments__created_at__lt=until,
             )

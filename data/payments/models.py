@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-STATUSES = ["succeeded", "failed", "refunded"]
+from data.payments.statuses import PaymentStatus
 
 
 class Payment(models.Model):
@@ -15,7 +15,10 @@ class Payment(models.Model):
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=16, choices=[(s, s) for s in STATUSES])
+    # Plain values, not members: migrations stay as written, free of the enum.
+    status = models.CharField(
+        max_length=16, choices=[(s.value, s.value) for s in PaymentStatus]
+    )
     failure_reason = models.CharField(max_length=200, blank=True, default="")
     gateway_reference = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -26,7 +29,7 @@ class Payment(models.Model):
             # An order is paid at most once, whatever the application does.
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(status="succeeded"),
+                condition=Q(status=PaymentStatus.SUCCEEDED.value),
                 name="payments_one_succeeded_per_order",
             ),
         ]

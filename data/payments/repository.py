@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from data.errors import DuplicateError
 from data.payments.models import Payment
+from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest, build, field_names
 
 
@@ -24,16 +25,32 @@ class PaymentRecord:
     order_id: int
     amount: Decimal
     currency: str
-    status: str
+    status: PaymentStatus
     failure_reason: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnedPayment:
+    """A payment and the id of the customer whose order it pays."""
+
+    payment: PaymentRecord
+    customer_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SucceededPayment:
+    """An order's succeeded payment and the gateway's reference, to refund it by."""
+
+    payment: PaymentRecord
+    gateway_reference: str
 
 
 _FIELDS = field_names(PaymentRecord)
 
 
 def _to_record(values: Mapping[str, Any]) -> PaymentRecord:
-    return build(PaymentRecord, values)
+    return build(PaymentRecord, {**values, "status": PaymentStatus(values["status"])})
 
 
 class PaymentRepository:
@@ -45,7 +62,7 @@ class PaymentRepository:
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: str,
+        status: PaymentStatus,
         failure_reason: str = "",
         gateway_reference: str = "",
     ) -> PaymentRecord:
@@ -67,23 +84,31 @@ class PaymentRepository:
             raise DuplicateError("order_id") from exc
         return _to_record({name: getattr(payment, name) for name in _FIELDS})
 
-    def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None:
+    def find_with_owner(self, payment_id: int) -> OwnedPayment | None:
         """Return the payment and the id of the customer it is from, or None."""
         row = (
             Payment.objects.filter(pk=payment_id)
             .values(*_FIELDS, "order__customer_id")
             .first()
         )
-        return (_to_record(row), row["order__customer_id"]) if row else None
+        if row is None:
+            return None
+        return OwnedPayment(
+            payment=_to_record(row), customer_id=row["order__customer_id"]
+        )
 
-    def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
+    def find_succeeded(self, order_id: int) -> SucceededPayment | None:
         """Return an order's succeeded payment and its gateway reference, or None."""
         row = (
-            Payment.objects.filter(order_id=order_id, status="succeeded")
+            Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED)
             .values(*_FIELDS, "gateway_reference")
             .first()
         )
-        return (_to_record(row), row["gateway_reference"]) if row else None
+        if row is None:
+            return None
+        return SucceededPayment(
+            payment=_to_record(row), gateway_reference=row["gateway_reference"]
+        )
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest
@@ -100,6 +125,6 @@ class PaymentRepository:
     def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
         """Record that a succeeded payment was refunded."""
         Payment.objects.filter(pk=payment.id).update(
-            status="refunded", updated_at=timezone.now()
+            status=PaymentStatus.REFUNDED, updated_at=timezone.now()
         )
-        return replace(payment, status="refunded")
+        return replace(payment, status=PaymentStatus.REFUNDED)

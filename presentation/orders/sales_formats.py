@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 
+from business.money import format_money
 from business.orders.reports import SalesReport
 
 FORMATS = ("table", "csv", "json")
@@ -25,12 +25,12 @@ def as_json(report: SalesReport) -> str:
         "to": report.end.isoformat(),
         "currency": report.currency,
         "orders": report.orders,
-        "revenue": _money(report.revenue),
+        "revenue": format_money(report.revenue),
         "days": [
             {
                 "date": d.day.isoformat(),
                 "orders": d.orders,
-                "revenue": _money(d.revenue),
+                "revenue": format_money(d.revenue),
             }
             for d in report.days
         ],
@@ -40,7 +40,7 @@ def as_json(report: SalesReport) -> str:
                 "sku": p.sku,
                 "name": p.name,
                 "units": p.units,
-                "revenue": _money(p.revenue),
+                "revenue": format_money(p.revenue),
             }
             for p in report.top_products
         ],
@@ -54,10 +54,14 @@ def as_csv(report: SalesReport) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for d in report.days:
-        writer.writerow(("day", d.day, "", "", d.orders, "", _money(d.revenue)))
-    writer.writerow(("total", "", "", "", report.orders, "", _money(report.revenue)))
+        writer.writerow(("day", d.day, "", "", d.orders, "", format_money(d.revenue)))
+    writer.writerow(
+        ("total", "", "", "", report.orders, "", format_money(report.revenue))
+    )
     for p in report.top_products:
-        writer.writerow(("product", "", p.sku, p.name, "", p.units, _money(p.revenue)))
+        writer.writerow(
+            ("product", "", p.sku, p.name, "", p.units, format_money(p.revenue))
+        )
     return out.getvalue()
 
 
@@ -69,22 +73,18 @@ def as_table(report: SalesReport) -> str:
         f"{'Day':<12}{'Orders':>8}{'Revenue':>14}",
     ]
     lines += [
-        f"{d.day.isoformat():<12}{d.orders:>8}{_money(d.revenue):>14}"
+        f"{d.day.isoformat():<12}{d.orders:>8}{format_money(d.revenue):>14}"
         for d in report.days
     ]
-    lines += [f"{'Total':<12}{report.orders:>8}{_money(report.revenue):>14}", ""]
+    lines += [f"{'Total':<12}{report.orders:>8}{format_money(report.revenue):>14}", ""]
     width = max([len(p.name) for p in report.top_products] + [4])
     lines.append(
         f"Top products\n{'SKU':<18}{'Name':<{width + 2}}{'Units':>8}{'Revenue':>14}"
     )
     lines += [
-        f"{p.sku:<18}{p.name:<{width + 2}}{p.units:>8}{_money(p.revenue):>14}"
+        f"{p.sku:<18}{p.name:<{width + 2}}{p.units:>8}{format_money(p.revenue):>14}"
         for p in report.top_products
     ]
     if not report.top_products:
         lines.append("(no sales)")
     return "\n".join(lines) + "\n"
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:.2f}"

@@ -2,11 +2,11 @@
 
 from rest_framework import serializers
 
-from business.orders import STATUSES
+from business.orders import OrderStatus
 from business.orders.rules import MAX_ITEMS, MAX_QUANTITY
 from presentation.fast_output import FastOutput
 from presentation.pagination import PageQuery
-from presentation.schema import StrictInput, page_serializer
+from presentation.schema import StrictInput, enum_choice, page_serializer
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -39,7 +39,7 @@ class OrderItemOutput(FastOutput):
 class OrderOutput(FastOutput):
     id = serializers.IntegerField()
     customer_id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=STATUSES)
+    status = enum_choice(OrderStatus)
     items = OrderItemOutput(many=True)
     total = _money()
     currency = serializers.CharField()
@@ -51,7 +51,7 @@ OrderPage = page_serializer(OrderOutput, "OrderPage")
 
 
 class OrderListQuery(PageQuery):
-    status = serializers.ChoiceField(choices=STATUSES, required=False, default=None)
+    status = enum_choice(OrderStatus, required=False, default=None)
 
 
 class OrderEventOutput(FastOutput):

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from business.payments import PaymentStatus
 from presentation.fast_output import FastOutput
 from presentation.money import MoneyField
-from presentation.schema import StrictInput, page_serializer
+from presentation.schema import StrictInput, enum_choice, page_serializer
 
 
 class PaymentCreateInput(StrictInput):
@@ -25,7 +26,7 @@ class PaymentOutput(FastOutput):
     order_id = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
-    status = serializers.ChoiceField(choices=["succeeded", "failed", "refunded"])
+    status = enum_choice(PaymentStatus)
     failure_reason = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
 

@@ -149,14 +149,14 @@ def test_a_key_abandoned_for_over_five_minutes_is_taken_over(
     customer, customer_api, mug
 ):
     body = items((mug, 1))
-    _, stored = IdempotencyRepository().claim(
+    outcome = IdempotencyRepository().claim(
         user_id=customer.pk,
         method="POST",
         path=ORDERS,
         key=KEY,
         fingerprint=fingerprint(body),
     )
-    IdempotencyKey.objects.filter(pk=stored.id).update(
+    IdempotencyKey.objects.filter(pk=outcome.key.id).update(
         locked_at=timezone.now() - timedelta(minutes=6)
     )
     response = customer_api.post(ORDERS, body, format="json", **keyed())

@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from data.idempotency.models import IdempotencyKey
-from data.idempotency.repository import IdempotencyRepository, StoredKey
+from data.idempotency.repository import ClaimOutcome, IdempotencyRepository, StoredKey
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,9 @@ def claim(repo, user, key="k-1", fingerprint="f" * 64, path="/api/v1/orders/"):
 
 
 def test_claiming_a_new_key_inserts_it_unfinished(repo, user):
-    claimed, stored = claim(repo, user)
+    outcome = claim(repo, user)
+    assert isinstance(outcome, ClaimOutcome)
+    claimed, stored = outcome.claimed, outcome.key
     assert claimed is True
     assert isinstance(stored, StoredKey)
     assert (stored.fingerprint, stored.response_status) == ("f" * 64, None)
@@ -40,9 +42,10 @@ def test_claiming_a_new_key_inserts_it_unfinished(repo, user):
 
 
 def test_claiming_an_existing_key_returns_the_stored_one(repo, user):
-    _, first = claim(repo, user)
+    first = claim(repo, user).key
     repo.finish(first.id, status=201, body='{"id":1}', content_type="application/json")
-    claimed, stored = claim(repo, user, fingerprint="other")
+    outcome = claim(repo, user, fingerprint="other")
+    claimed, stored = outcome.claimed, outcome.key
     assert claimed is False
     assert stored.id == first.id
     assert (stored.fingerprint, stored.response_status, stored.response_body) == (
@@ -76,7 +79,8 @@ def test_a_claim_that_lost_to_a_key_released_meanwhile_claims_it(
         return real_create(**fields)
 
     monkeypatch.setattr(IdempotencyKey.objects, "create", create_after_losing_once)
-    claimed, stored = claim(repo, user)
+    outcome = claim(repo, user)
+    claimed, stored = outcome.claimed, outcome.key
     assert claimed is True
     assert attempts == ["k-1", "k-1"]
     assert IdempotencyKey.objects.get().pk == stored.id
@@ -84,14 +88,14 @@ def test_a_claim_that_lost_to_a_key_released_meanwhile_claims_it(
 
 def test_keys_are_scoped_by_user_method_path_and_key(repo, user):
     claim(repo, user)
-    assert claim(repo, UserFactory())[0] is True
-    assert claim(repo, user, path="/api/v1/payments/")[0] is True
-    assert claim(repo, user, key="k-2")[0] is True
+    assert claim(repo, UserFactory()).claimed is True
+    assert claim(repo, user, path="/api/v1/payments/").claimed is True
+    assert claim(repo, user, key="k-2").claimed is True
     assert IdempotencyKey.objects.count() == 4
 
 
 def test_take_over_relocks_the_key_with_the_new_fingerprint(repo, user):
-    _, stored = claim(repo, user)
+    stored = claim(repo, user).key
     old = timezone.now() - timedelta(minutes=10)
     IdempotencyKey.objects.filter(pk=stored.id).update(locked_at=old)
     repo.take_over(stored.id, fingerprint="new")
@@ -101,8 +105,8 @@ def test_take_over_relocks_the_key_with_the_new_fingerprint(repo, user):
 
 
 def test_release_forgets_an_unfinished_key_but_never_a_finished_one(repo, user):
-    _, open_key = claim(repo, user, key="open")
-    _, done = claim(repo, user, key="done")
+    open_key = claim(repo, user, key="open").key
+    done = claim(repo, user, key="done").key
     repo.finish(done.id, status=409, body="{}", content_type="application/json")
     repo.release(open_key.id)
     repo.release(done.id)
@@ -110,7 +114,7 @@ def test_release_forgets_an_unfinished_key_but_never_a_finished_one(repo, user):
 
 
 def test_purge_deletes_keys_created_before_the_cutoff(repo, user):
-    _, old = claim(repo, user, key="old")
+    old = claim(repo, user, key="old").key
     claim(repo, user, key="new")
     cutoff = timezone.now() - timedelta(hours=24)
     IdempotencyKey.objects.filter(pk=old.id).update(

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from data.orders.events import EventRecord, EventRepository
 from data.orders.models import Order, OrderLine
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
+from data.orders.statuses import OrderStatus
 from data.records import PageRequest
 from tests.factories import OrderFactory, ProductFactory, UserFactory
 
@@ -119,6 +120,16 @@ def test_update_status_changes_the_row_and_returns_the_changed_record(repo):
     assert moved.status == "paid"
     assert moved.updated_at >= order.updated_at
     assert repo.find(order.id) == moved
+
+
+def test_records_carry_their_status_as_an_order_status(repo):
+    order = repo.find(OrderFactory(status="shipped").pk)
+    assert order.status is OrderStatus.SHIPPED
+    moved = repo.update_status(order, OrderStatus.DELIVERED)
+    assert moved.status is repo.find(order.id).status is OrderStatus.DELIVERED
+    page = repo.list_orders(customer_id=None, status=None, page=PageRequest())
+    assert [o.status for o in page.items] == [OrderStatus.DELIVERED]
+    assert type(page.items[0].status) is OrderStatus
 
 
 def test_list_shows_newest_first_with_the_total_count(repo):

@@ -9,7 +9,13 @@ import pytest
 
 from data.payments.gateway import SandboxGateway
 from data.payments.models import Payment
-from data.payments.repository import PaymentRecord, PaymentRepository
+from data.payments.repository import (
+    OwnedPayment,
+    PaymentRecord,
+    PaymentRepository,
+    SucceededPayment,
+)
+from data.payments.statuses import PaymentStatus
 from data.records import PageRequest
 from tests.factories import OrderFactory, UserFactory
 
@@ -46,7 +52,9 @@ def test_add_stores_a_payment_and_returns_its_record(repo):
 def test_find_with_owner_names_the_orders_customer(repo):
     customer = UserFactory()
     payment = add(repo, OrderFactory(customer=customer))
-    assert repo.find_with_owner(payment.id) == (payment, customer.pk)
+    assert repo.find_with_owner(payment.id) == OwnedPayment(
+        payment=payment, customer_id=customer.pk
+    )
     assert repo.find_with_owner(404) is None
 
 
@@ -54,7 +62,9 @@ def test_find_succeeded_returns_the_payment_and_its_gateway_reference(repo):
     order = OrderFactory()
     add(repo, order, status="failed", gateway_reference="bad")
     paid = add(repo, order, gateway_reference="good")
-    assert repo.find_succeeded(order.pk) == (paid, "good")
+    assert repo.find_succeeded(order.pk) == SucceededPayment(
+        payment=paid, gateway_reference="good"
+    )
     assert repo.find_succeeded(OrderFactory().pk) is None
 
 
@@ -64,6 +74,14 @@ def test_mark_refunded_changes_the_status(repo):
     assert refunded.status == "refunded"
     assert Payment.objects.get(pk=refunded.id).status == "refunded"
     assert repo.find_succeeded(order.pk) is None
+
+
+def test_records_carry_their_status_as_a_payment_status(repo):
+    payment = add(repo, OrderFactory(), status=PaymentStatus.FAILED)
+    assert payment.status is PaymentStatus.FAILED
+    page = repo.list_payments(customer_id=None, page=PageRequest())
+    assert [type(p.status) for p in page.items] == [PaymentStatus]
+    assert repo.mark_refunded(payment).status is PaymentStatus.REFUNDED
 
 
 def test_list_shows_newest_first_one_customers_or_all(repo):

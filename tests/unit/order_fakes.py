@@ -9,13 +9,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from business.idempotency.ports import IdempotencyKeys
+from business.payments.ports import Payments
 from data.catalog.repository import ProductRecord, Reservation, Shortfall
 from data.errors import DuplicateError, OutOfStock
-from data.idempotency.repository import StoredKey
+from data.idempotency.repository import ClaimOutcome, StoredKey
 from data.orders.events import EventRecord
 from data.orders.repository import OrderLineRecord, OrderRecord
+from data.orders.statuses import OrderStatus
 from data.payments.gateway import ChargeResult
-from data.payments.repository import PaymentRecord
+from data.payments.repository import OwnedPayment, PaymentRecord, SucceededPayment
+from data.payments.statuses import PaymentStatus
 from data.records import Page, PageRequest
 from tests.unit.fakes import EPOCH, FakeProductRepository, FakeUnitOfWork
 
@@ -98,7 +102,7 @@ class FakeOrderRepository:
         order = OrderRecord(
             id=next(self._ids),
             customer_id=customer_id,
-            status="created",
+            status=OrderStatus.CREATED,
             items=tuple(lines),
             total=sum((line.line_total for line in lines), Decimal("0.00")),
             currency=currency,
@@ -128,7 +132,7 @@ class FakeOrderRepository:
         items = tuple(rows[page.offset : page.offset + page.size])
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
-    def update_status(self, order: OrderRecord, status: str) -> OrderRecord:
+    def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord:
         self._write()
         moved = replace(order, status=status, updated_at=self._now())
         self.rows[order.id] = moved
@@ -138,7 +142,7 @@ class FakeOrderRepository:
         self,
         *,
         customer_id: int,
-        status: str = "created",
+        status: OrderStatus = OrderStatus.CREATED,
         lines: Sequence[tuple[ProductRecord, int]] = (),
     ) -> OrderRecord:
         """Store an order of these (product, quantity) lines directly, as test data."""
@@ -148,7 +152,7 @@ class FakeOrderRepository:
             currency="EUR",
             lines=[line_of(product, quantity) for product, quantity in lines],
         )
-        if status != "created":
+        if status != OrderStatus.CREATED:
             order = self.update_status(order, status)
         self.writes_outside_uow = counted
         return order
@@ -220,12 +224,15 @@ class FakePaymentRepository:
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: str,
+        status: PaymentStatus,
         failure_reason: str = "",
         gateway_reference: str = "",
     ) -> PaymentRecord:
         # The partial unique index: one succeeded payment per order.
-        if status == "succeeded" and self.find_succeeded(order_id) is not None:
+        if (
+            status == PaymentStatus.SUCCEEDED
+            and self.find_succeeded(order_id) is not None
+        ):
             raise DuplicateError("order_id")
         payment = PaymentRecord(
             id=next(self._ids),
@@ -240,16 +247,21 @@ class FakePaymentRepository:
         self.references[payment.id] = gateway_reference
         return payment
 
-    def find_with_owner(self, payment_id: int) -> tuple[PaymentRecord, int] | None:
+    def find_with_owner(self, payment_id: int) -> OwnedPayment | None:
         payment = self.rows.get(payment_id)
         if payment is None:
             return None
-        return payment, self._orders.rows[payment.order_id].customer_id
+        owner = self._orders.rows[payment.order_id].customer_id
+        return OwnedPayment(payment=payment, customer_id=owner)
 
-    def find_succeeded(self, order_id: int) -> tuple[PaymentRecord, str] | None:
+    def find_succeeded(self, order_id: int) -> SucceededPayment | None:
         for payment in self.rows.values():
-            if payment.order_id == order_id and payment.status == "succeeded":
-                return payment, self.references[payment.id]
+            if (
+                payment.order_id == order_id
+                and payment.status == PaymentStatus.SUCCEEDED
+            ):
+                reference = self.references[payment.id]
+                return SucceededPayment(payment=payment, gateway_reference=reference)
         return None
 
     def list_payments(
@@ -265,7 +277,7 @@ class FakePaymentRepository:
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
     def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
-        refunded = replace(payment, status="refunded")
+        refunded = replace(payment, status=PaymentStatus.REFUNDED)
         self.rows[payment.id] = refunded
         return refunded
 
@@ -328,16 +340,16 @@ class FakeIdempotencyRepository:
 
     def claim(
         self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
-    ) -> tuple[bool, StoredKey]:
+    ) -> ClaimOutcome:
         scope = (user_id, method, path, key)
         if scope in self.rows:
-            return False, self.rows[scope].stored()
+            return ClaimOutcome(claimed=False, key=self.rows[scope].stored())
         now = datetime.now(UTC)
         row = _KeyRow(
             id=next(self._ids), fingerprint=fingerprint, created_at=now, locked_at=now
         )
         self.rows[scope] = row
-        return True, row.stored()
+        return ClaimOutcome(claimed=True, key=row.stored())
 
     def take_over(self, key_id: int, *, fingerprint: str) -> None:
         row = self._by_id(key_id)
@@ -394,3 +406,10 @@ class FakeShop:
             "gateway": self.gateway,
             "uow": self.uow,
         }
+
+
+def _conforming(shop: FakeShop) -> None:
+    """Do nothing; for mypy, which checks here that fakes fit the ports they fill."""
+    payments: Payments = shop.payments
+    keys: IdempotencyKeys = FakeIdempotencyRepository()
+    del payments, keys

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -15,13 +16,14 @@ from rest_framework import serializers
 
 from business.accounts import UserRecord
 from business.catalog import ProductRecord
-from business.orders import EventRecord, OrderLineRecord, OrderRecord
-from business.payments import PaymentRecord
+from business.orders import EventRecord, OrderLineRecord, OrderRecord, OrderStatus
+from business.payments import PaymentRecord, PaymentStatus
 from presentation.accounts.serializers import MeOutput, UserOutput
 from presentation.catalog.serializers import ProductOutput
 from presentation.fast_output import FastOutput
 from presentation.orders.serializers import OrderEventOutput, OrderOutput
 from presentation.payments.serializers import PaymentOutput
+from presentation.renderers import dumps
 
 NOW = datetime(2026, 11, 29, 6, 30, 1, 123456, tzinfo=UTC)
 LINE = OrderLineRecord(
@@ -52,7 +54,7 @@ RECORDS = [
         OrderRecord(
             id=2,
             customer_id=3,
-            status="paid",
+            status=OrderStatus.PAID,
             items=(LINE, LINE),
             total=Decimal("119.40"),
             currency="EUR",
@@ -80,7 +82,7 @@ RECORDS = [
             order_id=2,
             amount=Decimal("119.40"),
             currency="EUR",
-            status="failed",
+            status=PaymentStatus.FAILED,
             failure_reason="Declined.",
             created_at=NOW,
         ),
@@ -139,6 +141,17 @@ def test_a_list_renders_as_drf_renders_it():
     assert len(fast) == 2
 
 
+@pytest.mark.parametrize(
+    ("serializer_class", "record", "text"),
+    [(OrderOutput, RECORDS[1][1], "paid"), (PaymentOutput, RECORDS[3][1], "failed")],
+)
+def test_a_status_renders_as_its_plain_value_as_in_drf(serializer_class, record, text):
+    fast = serializer_class(record).data
+    assert type(fast["status"]) is type(drf(serializer_class, record)["status"]) is str
+    assert fast["status"] == text
+    assert f'"status":"{text}"'.encode() in dumps(fast)
+
+
 def test_timestamps_are_utc_with_z_and_money_has_two_places():
     data = ProductOutput(RECORDS[0][1]).data
     assert data["created_at"] == "2026-11-29T06:30:01.123456Z"
@@ -155,6 +168,11 @@ class Buyer:
 class Line:
     price: Decimal
     at: datetime | None
+
+
+class SaleStatus(StrEnum):
+    PAID = "paid"
+    SHIPPED = "shipped"
 
 
 @dataclass(frozen=True)
@@ -201,6 +219,7 @@ class SaleOutput(FastOutput):
     # `label` shadows Field.label (only the stubs mind).
     label = serializers.CharField()  # type: ignore[assignment]
     status = serializers.ChoiceField(choices=["paid", "shipped"])
+    status_text = serializers.CharField(source="status")
     lines = LineOutput(many=True)
     whole = LineOutput(source="data.line", required=False)
     note = serializers.CharField(allow_null=True)
@@ -229,6 +248,7 @@ SALES = {
     "no lines": Sale(lines=[]),
     "two lines": Sale(lines=[Line(price=Decimal("0.5"), at=None)] * 2),
     "status enum-like": Sale(status="shipped"),
+    "status a StrEnum member": Sale(status=SaleStatus.SHIPPED),
 }
 
 
@@ -268,6 +288,10 @@ def test_the_values_the_cases_were_chosen_for():
     assert (data["buyer_name"], data["buyer_joined"]) == (None, None)
     assert "rank" not in data and data["score"] == 7 and data["note"] is None
     assert data["whole"] == {"price": "1.00", "at": "2026-11-29T06:30:01.123456Z"}
+    sale = SALES["status a StrEnum member"]
+    data, theirs = SaleOutput(sale).data, drf(SaleOutput, sale)
+    assert {type(data["status"]), type(data["status_text"])} == {str}
+    assert {type(theirs["status"]), type(theirs["status_text"])} == {str}
 
 
 def test_a_value_over_max_digits_fails_as_in_drf():

@@ -6,13 +6,14 @@ import itertools
 
 import pytest
 
-from business.errors import Conflict
+from business.errors import Conflict, RuleViolation
+from business.orders import OrderStatus
 from business.orders.rules import (
-    STATUSES,
     TRANSITIONS,
     InsufficientStock,
     InvalidTransition,
     OrderNotPayable,
+    parse_status,
     transition_event,
 )
 
@@ -23,7 +24,24 @@ ALLOWED = {
     ("paid", "shipped"): "order.shipped",
     ("shipped", "delivered"): "order.delivered",
 }
-REFUSED = sorted(set(itertools.product(STATUSES, repeat=2)) - set(ALLOWED), key=str)
+REFUSED = sorted(set(itertools.product(OrderStatus, repeat=2)) - set(ALLOWED), key=str)
+
+
+def test_the_statuses_are_the_contracts_five_in_order():
+    assert [status.value for status in OrderStatus] == [
+        "created",
+        "paid",
+        "shipped",
+        "delivered",
+        "cancelled",
+    ]
+
+
+def test_a_status_is_parsed_from_its_text_or_refused_on_the_status_field():
+    assert parse_status("paid") is OrderStatus.PAID
+    with pytest.raises(RuleViolation) as raised:
+        parse_status("PAID")
+    assert [error.field for error in raised.value.errors] == ["status"]
 
 
 def test_the_transition_table_is_exactly_the_contracts_machine():

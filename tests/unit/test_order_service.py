@@ -9,8 +9,9 @@ import pytest
 
 from business.actor import Actor
 from business.errors import NotFound, PermissionDenied, RuleViolation
-from business.orders import NewLine, OrderService
+from business.orders import NewLine, OrderService, OrderStatus
 from business.orders.rules import InsufficientStock, InvalidTransition
+from business.payments import PaymentStatus
 from data.catalog.repository import Reservation, Shortfall
 from tests.unit.order_fakes import (
     FakeShop,
@@ -91,6 +92,15 @@ def test_place_order_writes_order_created_with_the_lines(world, mug):
         "currency": "EUR",
         "items": [{"product_id": mug.id, "quantity": 2, "unit_price": "9.90"}],
     }
+
+
+def test_event_money_has_two_decimals_however_the_price_is_written(world):
+    lamp = world.products.seed(sku="LAMP", price=Decimal("1E+2"), stock=5)
+    [event] = world.events.list_for_order(world.place(CAROL, (lamp, 2)).id)
+    assert (event.data["total"], event.data["items"][0]["unit_price"]) == (
+        "200.00",
+        "100.00",
+    )
 
 
 def test_place_order_needs_a_customer(world, mug):
@@ -290,19 +300,19 @@ def test_cancel_restores_stock(world, mug, tea):
 
 
 def test_cancel_refunds_a_succeeded_payment_after_the_cancel_event(world, mug):
-    order = world.orders.seed(customer_id=1, status="paid", lines=[(mug, 2)])
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 2)])
     world.payments.add(
         order_id=order.id,
         amount=order.total,
         currency="EUR",
-        status="failed",
+        status=PaymentStatus.FAILED,
         gateway_reference="ref_declined",
     )
     paid = world.payments.add(
         order_id=order.id,
         amount=order.total,
         currency="EUR",
-        status="succeeded",
+        status=PaymentStatus.SUCCEEDED,
         gateway_reference="ref_ok",
     )
     world.service.cancel_order(actor=CAROL, order_id=order.id)
@@ -336,7 +346,9 @@ def test_cancelling_another_customers_order_is_not_found(world, mug):
     assert world.stock(mug) == 9
 
 
-@pytest.mark.parametrize("status", ["shipped", "delivered", "cancelled"])
+@pytest.mark.parametrize(
+    "status", [OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED]
+)
 def test_only_created_or_paid_orders_can_be_cancelled(world, mug, status):
     order = world.orders.seed(customer_id=1, status=status, lines=[(mug, 2)])
     with pytest.raises(InvalidTransition):
@@ -346,7 +358,7 @@ def test_only_created_or_paid_orders_can_be_cancelled(world, mug, status):
 
 
 def test_staff_ship_a_paid_order_then_deliver_it(world, mug):
-    order = world.orders.seed(customer_id=1, status="paid", lines=[(mug, 1)])
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 1)])
     shipped = world.service.ship_order(actor=STAFF, order_id=order.id)
     delivered = world.service.deliver_order(actor=STAFF, order_id=order.id)
     assert (shipped.status, delivered.status) == ("shipped", "delivered")
@@ -360,7 +372,7 @@ def test_staff_ship_a_paid_order_then_deliver_it(world, mug):
 
 @pytest.mark.parametrize("move", ["ship_order", "deliver_order"])
 def test_customers_may_not_ship_or_deliver_even_their_own_order(world, mug, move):
-    order = world.orders.seed(customer_id=1, status="paid", lines=[(mug, 1)])
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 1)])
     with pytest.raises(PermissionDenied):
         getattr(world.service, move)(actor=CAROL, order_id=order.id)
     assert world.orders.find(order.id).status == "paid"
@@ -374,13 +386,15 @@ def test_shipping_a_created_order_is_an_invalid_transition(world, mug):
 
 
 def test_delivering_a_paid_order_is_an_invalid_transition(world, mug):
-    order = world.orders.seed(customer_id=1, status="paid", lines=[(mug, 1)])
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 1)])
     with pytest.raises(InvalidTransition):
         world.service.deliver_order(actor=STAFF, order_id=order.id)
 
 
 def test_a_delivered_order_cannot_be_cancelled(world, mug):
-    order = world.orders.seed(customer_id=1, status="delivered", lines=[(mug, 1)])
+    order = world.orders.seed(
+        customer_id=1, status=OrderStatus.DELIVERED, lines=[(mug, 1)]
+    )
     with pytest.raises(InvalidTransition):
         world.service.cancel_order(actor=STAFF, order_id=order.id)
 
@@ -391,7 +405,7 @@ def test_shipping_a_missing_order_is_not_found(world):
 
 
 def test_moves_lock_the_order_in_one_transaction(world, mug):
-    order = world.orders.seed(customer_id=1, status="paid", lines=[(mug, 1)])
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 1)])
     commits = world.uow.commits
     world.service.ship_order(actor=STAFF, order_id=order.id)
     assert world.orders.locked == [order.id]

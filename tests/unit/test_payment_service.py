@@ -8,8 +8,9 @@ import pytest
 
 from business.actor import Actor
 from business.errors import NotFound, PaymentDeclined, RuleViolation
+from business.orders import OrderStatus
 from business.orders.rules import OrderNotPayable
-from business.payments import PaymentService
+from business.payments import PaymentService, PaymentStatus
 from tests.unit.order_fakes import (
     FakeShop,
 )
@@ -102,12 +103,12 @@ def test_paying_another_customers_order_is_not_found(world):
 
 
 def test_not_found_comes_before_not_payable_and_amount(world):
-    world.orders.update_status(world.order, "paid")
+    world.orders.update_status(world.order, OrderStatus.PAID)
     with pytest.raises(NotFound):
         world.pay(actor=DAVE, amount="1.00")
 
 
-@pytest.mark.parametrize("status", ["paid", "shipped", "delivered", "cancelled"])
+@pytest.mark.parametrize("status", [s for s in OrderStatus if s != OrderStatus.CREATED])
 def test_only_created_orders_can_be_paid(world, status):
     world.orders.update_status(world.order, status)
     with pytest.raises(OrderNotPayable) as raised:
@@ -118,7 +119,7 @@ def test_only_created_orders_can_be_paid(world, status):
 
 
 def test_not_payable_comes_before_the_amount_check(world):
-    world.orders.update_status(world.order, "paid")
+    world.orders.update_status(world.order, OrderStatus.PAID)
     with pytest.raises(OrderNotPayable):
         world.pay(amount="1.00")
 
@@ -145,7 +146,7 @@ def test_a_payment_the_unique_index_refuses_is_not_payable(world):
         order_id=world.order.id,
         amount=Decimal("25.00"),
         currency="EUR",
-        status="succeeded",
+        status=PaymentStatus.SUCCEEDED,
     )
     with pytest.raises(OrderNotPayable):
         world.pay()
@@ -159,7 +160,10 @@ def test_customers_list_their_own_payments_newest_first(world):
     world.pay()
     other = world.orders.seed(customer_id=2)
     world.payments.add(
-        order_id=other.id, amount=Decimal("0"), currency="EUR", status="failed"
+        order_id=other.id,
+        amount=Decimal("0"),
+        currency="EUR",
+        status=PaymentStatus.FAILED,
     )
     page = world.service.list_payments(actor=CAROL, page=1, page_size=20)
     assert [p.status for p in page.items] == ["succeeded", "failed"]

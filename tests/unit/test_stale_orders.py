@@ -10,7 +10,7 @@ import pytest
 
 from business.actor import Actor
 from business.errors import PermissionDenied
-from business.orders import OrderService
+from business.orders import OrderService, OrderStatus
 from tests.unit.order_fakes import (
     FakeOrderRepository,
     FakePaymentRepository,
@@ -34,7 +34,7 @@ class StaleOrderRepository(FakeOrderRepository):
         ids = sorted(
             order.id
             for order in self.rows.values()
-            if order.status == "created"
+            if order.status == OrderStatus.CREATED
             and order.created_at < before
             and order.id > after_id
         )
@@ -42,7 +42,11 @@ class StaleOrderRepository(FakeOrderRepository):
 
     def lock_stale(self, order_id: int, *, before):
         order = self.rows.get(order_id)
-        if order_id in self.held or order is None or order.status != "created":
+        if (
+            order_id in self.held
+            or order is None
+            or order.status != OrderStatus.CREATED
+        ):
             return None
         return order if order.created_at < before else None
 
@@ -62,7 +66,9 @@ class World(FakeShop):
             is_active=True,
         )
 
-    def order(self, status: str = "created", quantity: int = 2) -> int:
+    def order(
+        self, status: OrderStatus = OrderStatus.CREATED, quantity: int = 2
+    ) -> int:
         self.products.add_stock({self.mug.id: -quantity})
         return self.orders.seed(
             customer_id=1, status=status, lines=[(self.mug, quantity)]
@@ -80,7 +86,7 @@ def world() -> World:
 
 def test_old_created_orders_are_cancelled_with_stock_and_events(world):
     stale = [world.order(), world.order(), world.order()]
-    paid = world.order(status="paid")
+    paid = world.order(status=OrderStatus.PAID)
     assert world.cancel() == 3
     assert [world.orders.rows[pk].status for pk in stale] == ["cancelled"] * 3
     assert world.orders.rows[paid].status == "paid"
