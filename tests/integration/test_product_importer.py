@@ -6,15 +6,21 @@ from decimal import Decimal
 
 import pytest
 
-from data.catalog.importer import ProductImporter, StagedProblem
+from data.catalog.importer import ProductImporter, StagedProblem, StagedRow
 from data.catalog.models import Product
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def row(line, sku, name="Name", price="1.00", stock=1, active=True, errors=None):
-    return (line, sku, name, "", Decimal(price), stock, active, errors)
+def row(line, sku, name="Name", price="1.00", stock=1, active=True):
+    values = {"sku": sku, "name": name, "description": ""}
+    values |= {"price": Decimal(price), "stock": stock, "is_active": active}
+    return StagedRow(line=line, values=values)
+
+
+def bad(line, sku, errors):
+    return StagedRow(line=line, values={"sku": sku}, errors=errors)
 
 
 def staged(*rows) -> ProductImporter:
@@ -64,9 +70,9 @@ def test_upsert_updates_only_the_given_columns():
 def test_problems_are_errors_and_later_duplicates_in_line_order():
     importer = staged(
         row(2, "A-1"),
-        (3, None, None, None, None, None, None, "sku: bad"),
+        bad(3, None, "sku: bad"),
         row(4, "B-1"),
-        (5, "A-1", None, None, None, None, None, "price: bad"),
+        bad(5, "A-1", "price: bad"),
         row(7, "A-1"),
         row(8, "B-1"),
     )
