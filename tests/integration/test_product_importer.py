@@ -5,8 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
-from data.catalog.importer import ProductImporter, StagedProblem, StagedRow
+from data.catalog.importer import (
+    IMPORT_COLUMNS,
+    ProductImporter,
+    StagedProblem,
+    StagedRow,
+)
 from data.catalog.models import Product
 from tests.factories import ProductFactory
 
@@ -116,3 +122,35 @@ def test_create_stage_starts_empty_each_time():
     counts = importer.upsert()
     assert counts.created == 1
     assert not Product.objects.filter(sku="A-1").exists()
+
+
+def column_types(table: str) -> dict[str, str]:
+    """Return a table's columns and their types, as PostgreSQL reports them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+            " ORDER BY attnum",
+            [table],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_the_stage_has_the_products_own_column_types():
+    ProductImporter().create_stage()
+    stage = column_types("pg_temp.orderly_import_stage")
+    products = column_types(Product._meta.db_table)
+    assert list(stage) == ["line", *IMPORT_COLUMNS, "errors"]
+    assert {name: stage[name] for name in IMPORT_COLUMNS} == {
+        name: products[name] for name in IMPORT_COLUMNS
+    }
+    assert (stage["line"], stage["errors"]) == ("bigint", "text")
+
+
+def test_copy_keeps_prices_exact_at_both_ends_of_the_range():
+    staged(row(2, "TOP-1", price="999999.99"), row(3, "LOW-1", price="0.10")).upsert()
+    prices = dict(Product.objects.values_list("sku", "price"))
+    assert {sku: str(price) for sku, price in prices.items()} == {
+        "TOP-1": "999999.99",
+        "LOW-1": "0.10",
+    }
