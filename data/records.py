@@ -1,8 +1,8 @@
-"""Shapes the repositories return instead of model instances, built by name."""
+"""Shapes the repositories return instead of model instances, and how a page is read."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -41,6 +41,33 @@ class PageRequest:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.size
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rows(Generic[T]):
+    """What a page's read found: its records, and the list's total if it rode along."""
+
+    items: tuple[T, ...]
+    total: int | None = None
+
+
+def read_page(
+    request: PageRequest,
+    *,
+    read: Callable[[int, int], Rows[T]],
+    count: Callable[[], int],
+) -> Page[T]:
+    """Read one page with `read(limit, offset)`; `count()` only if the total is unknown.
+
+    A short page ends the list, so its total is known without counting, unless it
+    is empty past the first page: the list may end anywhere before it.
+    """
+    found = read(request.size, request.offset)
+    items, total = found.items, found.total
+    if total is None:
+        ended = len(items) < request.size and (bool(items) or request.number == 1)
+        total = request.offset + len(items) if ended else count()
+    return Page(items=items, total=total, number=request.number, size=request.size)
 
 
 R = TypeVar("R", bound="DataclassInstance")

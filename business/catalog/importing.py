@@ -19,6 +19,7 @@ from business.errors import BusinessError, PermissionDenied, RuleViolation
 from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.catalog.importer import (
+    IMPORT_COLUMNS,
     VALUE_COLUMNS,
     ProductImporter,
     StagedRow,
@@ -27,8 +28,11 @@ from data.catalog.importer import (
 from data.unit_of_work import DjangoUnitOfWork
 
 REQUIRED_COLUMNS = ("sku", "name", "price", "stock")
+# The data layer knows which columns a file may have; these rules, which must be.
 # An empty optional cell means "not given", so the catalog default applies.
-OPTIONAL_COLUMNS = ("description", "is_active")
+OPTIONAL_COLUMNS = tuple(
+    name for name in IMPORT_COLUMNS if name not in REQUIRED_COLUMNS
+)
 DEFAULT_BATCH_SIZE = 5000
 
 
@@ -246,24 +250,15 @@ def _staged_row(line: int, record: list[str] | str, columns: _Columns) -> Staged
         if not (fields[name] or "").strip():
             fields[name] = None
     try:
-        p = clean_product(fields, partial=False)
+        cleaned = clean_product(fields, partial=False)
     except RuleViolation as exc:
         text = "\n".join(f"{e.field}: {e.message}" for e in exc.errors)
         return _bad(line, _sku_of(fields), text)
-    return (
-        line,
-        p["sku"],
-        p["name"],
-        p["description"],
-        p["price"],
-        p["stock"],
-        p["is_active"],
-        None,
-    )
+    return StagedRow(line=line, values=cleaned)
 
 
 def _bad(line: int, sku: str | None, errors: str) -> StagedRow:
-    return (line, sku, None, None, None, None, None, errors)
+    return StagedRow(line=line, values={"sku": sku}, errors=errors)
 
 
 def _sku_of(fields: dict[str, str | None]) -> str | None:

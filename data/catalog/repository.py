@@ -16,7 +16,7 @@ from data import sql
 from data.catalog import statements
 from data.catalog.models import Product
 from data.errors import DuplicateError, OutOfStock
-from data.records import Page, PageRequest, build, field_names
+from data.records import Page, PageRequest, Rows, build, field_names, read_page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,16 +143,21 @@ class ProductRepository:
         """Return one page of the products `spec` selects, in `ordering`."""
         # The ORM turns the filter into SQL once; both statements reuse it.
         where, params = sql.where(_filtered(spec))
-        total = sql.scalar(statements.count(where), params)
-        rows = sql.fetch(
-            Product,
-            _FIELDS,
-            statements.page(_FIELDS, where, ORDERINGS[ordering]),
-            [*params, page.size, page.offset],
-            many=True,
-        )
-        items = tuple(map(_to_record, rows))
-        return Page(items=items, total=total, number=page.number, size=page.size)
+
+        def read(limit: int, offset: int) -> Rows[ProductRecord]:
+            rows = sql.fetch(
+                Product,
+                _FIELDS,
+                statements.page(_FIELDS, where, ORDERINGS[ordering]),
+                [*params, limit, offset],
+                many=True,
+            )
+            return Rows(items=tuple(map(_to_record, rows)))
+
+        def count() -> int:
+            return int(sql.scalar(statements.count(where), params))
+
+        return read_page(page, read=read, count=count)
 
     def add(self, **fields: Any) -> ProductRecord:
         """Insert a product; raise DuplicateError if its sku exists."""

@@ -15,7 +15,7 @@ from django.utils import timezone
 from data import sql
 from data.orders.models import Order, OrderLine
 from data.orders.statuses import OrderStatus
-from data.records import Page, PageRequest, build, field_names
+from data.records import Page, PageRequest, Rows, build, field_names, read_page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,19 +119,18 @@ class OrderRepository:
             qs = qs.filter(customer_id=customer_id)
         if status is not None:
             qs = qs.filter(status=status)
-        # The total rides along each row: one query for the page and its count.
-        rows = list(
-            qs.annotate(_total_count=Window(Count("pk")))
-            .order_by("-created_at", "-id")
-            .values(*_ORDER_FIELDS, "_total_count")[
-                page.offset : page.offset + page.size
-            ]
-        )
-        total = rows[0]["_total_count"] if rows else 0
-        if not rows and page.number > 1:
-            total = qs.count()
-        items = tuple(_with_lines(rows))
-        return Page(items=items, total=total, number=page.number, size=page.size)
+
+        def read(limit: int, offset: int) -> Rows[OrderRecord]:
+            # The total rides along each row: one query for the page and its count.
+            rows = list(
+                qs.annotate(_total_count=Window(Count("pk")))
+                .order_by("-created_at", "-id")
+                .values(*_ORDER_FIELDS, "_total_count")[offset : offset + limit]
+            )
+            total = rows[0]["_total_count"] if rows else None
+            return Rows(items=tuple(_with_lines(rows)), total=total)
+
+        return read_page(page, read=read, count=qs.count)
 
     def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord:
         """Set the status of an order (locked by the caller); return it changed."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from data.errors import DuplicateError
 from data.payments.models import Payment
 from data.payments.statuses import PaymentStatus
-from data.records import Page, PageRequest, build, field_names
+from data.records import Page, PageRequest, Rows, build, field_names, read_page
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,10 +117,12 @@ class PaymentRepository:
         qs = Payment.objects.all()
         if customer_id is not None:
             qs = qs.filter(order__customer_id=customer_id)
-        total = qs.count()
         rows = qs.order_by("-created_at", "-id").values(*_FIELDS)
-        items = tuple(map(_to_record, rows[page.offset : page.offset + page.size]))
-        return Page(items=items, total=total, number=page.number, size=page.size)
+
+        def read(limit: int, offset: int) -> Rows[PaymentRecord]:
+            return Rows(items=tuple(map(_to_record, rows[offset : offset + limit])))
+
+        return read_page(page, read=read, count=qs.count)
 
     def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
         """Record that a succeeded payment was refunded."""

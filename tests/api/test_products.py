@@ -439,6 +439,17 @@ def test_list_query_count_does_not_grow_with_the_page_size(
         assert len(api.get(LIST, {"page_size": 100}).json()["results"]) == 100
 
 
+def test_a_short_page_takes_one_query_its_length_gives_the_total(
+    api, django_assert_num_queries
+):
+    ProductFactory.create_batch(30)
+    with django_assert_num_queries(1):
+        body = api.get(LIST, {"page": 2, "page_size": 20}).json()
+    assert (body["count"], len(body["results"]), body["next"]) == (30, 10, None)
+    with django_assert_num_queries(1):
+        assert api.get(LIST, {"search": "no such product"}).json()["count"] == 0
+
+
 def test_authenticated_list_adds_only_the_user_lookup(
     staff_api, django_assert_num_queries
 ):

@@ -1,7 +1,7 @@
 """No repository spells SQL: fixed statements live in `data/<feature>/statements.py`.
 
 A repository module is one that defines a `...Repository` class. (The importer's
-staging SQL is not a repository's; it is still spelled in `data/catalog/importer.py`.)
+staging SQL is not a repository's; `data/catalog/staging.py` generates it.)
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ def test_no_repository_module_spells_sql():
         if (lines := sql_literals(path.read_text()))
     }
     assert offenders == {}
+
+
+def test_the_importer_spells_no_sql():
+    assert sql_literals((ROOT / "data" / "catalog" / "importer.py").read_text()) == []
 
 
 def test_the_check_catches_planted_sql():

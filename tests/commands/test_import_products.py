@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import struct
@@ -255,3 +256,48 @@ def test_the_sqlite_path_imports_and_reimports(tmp_path, csv_file):
     bad = manage("import_products", csv_file(BAD, "bad.csv"), url=url)
     assert bad.returncode == 1
     assert bad.stderr.splitlines()[:-1] == BAD_REPORT
+
+
+SQLITE_PRICES = """
+import json
+from decimal import Decimal
+from django.db import transaction
+from data.catalog.importer import ProductImporter, StagedRow
+from data.catalog.models import Product
+
+def stage(importer):
+    importer.create_stage()
+    with importer.stage_writer() as write:
+        write([
+            StagedRow(line=line, values={
+                "sku": sku, "name": "P", "description": "", "price": Decimal(price),
+                "stock": 1, "is_active": True,
+            })
+            for line, sku, price in ((2, "TOP-1", "999999.99"), (3, "LOW-1", "0.10"))
+        ])
+
+importer = ProductImporter()
+with transaction.atomic():
+    stage(importer)
+    staged = [str(v["price"]) for c in importer._staged_chunks() for v in c.values()]
+    created = importer.upsert().created
+with transaction.atomic():
+    stage(importer)
+    unchanged = importer.preview().unchanged
+print(json.dumps({
+    "staged": staged, "created": created, "unchanged": unchanged,
+    "stored": sorted(str(p) for p in Product.objects.values_list("price", flat=True)),
+}))
+"""
+
+
+def test_the_sqlite_stage_keeps_prices_exact(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert manage("migrate", "--no-input", "-v", "0", url=url).returncode == 0
+    result = manage("shell", "-c", SQLITE_PRICES, url=url)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.splitlines()[-1])
+    # A "decimal" column on SQLite holds a REAL: 0.10 would come back as 0.10000000.
+    assert out["staged"] == ["999999.99", "0.10"]
+    assert (out["created"], out["unchanged"]) == (2, 2)
+    assert out["stored"] == ["0.10", "999999.99"]

@@ -5,16 +5,28 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
-from data.catalog.importer import ProductImporter, StagedProblem
+from data.catalog.importer import (
+    IMPORT_COLUMNS,
+    ProductImporter,
+    StagedProblem,
+    StagedRow,
+)
 from data.catalog.models import Product
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def row(line, sku, name="Name", price="1.00", stock=1, active=True, errors=None):
-    return (line, sku, name, "", Decimal(price), stock, active, errors)
+def row(line, sku, name="Name", price="1.00", stock=1, active=True):
+    values = {"sku": sku, "name": name, "description": ""}
+    values |= {"price": Decimal(price), "stock": stock, "is_active": active}
+    return StagedRow(line=line, values=values)
+
+
+def bad(line, sku, errors):
+    return StagedRow(line=line, values={"sku": sku}, errors=errors)
 
 
 def staged(*rows) -> ProductImporter:
@@ -64,9 +76,9 @@ def test_upsert_updates_only_the_given_columns():
 def test_problems_are_errors_and_later_duplicates_in_line_order():
     importer = staged(
         row(2, "A-1"),
-        (3, None, None, None, None, None, None, "sku: bad"),
+        bad(3, None, "sku: bad"),
         row(4, "B-1"),
-        (5, "A-1", None, None, None, None, None, "price: bad"),
+        bad(5, "A-1", "price: bad"),
         row(7, "A-1"),
         row(8, "B-1"),
     )
@@ -110,3 +122,35 @@ def test_create_stage_starts_empty_each_time():
     counts = importer.upsert()
     assert counts.created == 1
     assert not Product.objects.filter(sku="A-1").exists()
+
+
+def column_types(table: str) -> dict[str, str]:
+    """Return a table's columns and their types, as PostgreSQL reports them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+            " ORDER BY attnum",
+            [table],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_the_stage_has_the_products_own_column_types():
+    ProductImporter().create_stage()
+    stage = column_types("pg_temp.orderly_import_stage")
+    products = column_types(Product._meta.db_table)
+    assert list(stage) == ["line", *IMPORT_COLUMNS, "errors"]
+    assert {name: stage[name] for name in IMPORT_COLUMNS} == {
+        name: products[name] for name in IMPORT_COLUMNS
+    }
+    assert (stage["line"], stage["errors"]) == ("bigint", "text")
+
+
+def test_copy_keeps_prices_exact_at_both_ends_of_the_range():
+    staged(row(2, "TOP-1", price="999999.99"), row(3, "LOW-1", price="0.10")).upsert()
+    prices = dict(Product.objects.values_list("sku", "price"))
+    assert {sku: str(price) for sku, price in prices.items()} == {
+        "TOP-1": "999999.99",
+        "LOW-1": "0.10",
+    }

@@ -17,7 +17,13 @@ from business.catalog.importing import (
     ProductImportService,
 )
 from business.errors import PermissionDenied, RuleViolation
-from data.catalog.importer import VALUE_COLUMNS, StagedProblem, UpsertCounts
+from data.catalog.importer import (
+    VALUE_COLUMNS,
+    StagedProblem,
+    StagedRow,
+    StageWriter,
+    UpsertCounts,
+)
 from tests.unit.fakes import FakeUnitOfWork
 
 STAFF = Actor.system(request_id="cmd-test")
@@ -29,7 +35,7 @@ class FakeImporter:
 
     def __init__(self, products: dict[str, dict] | None = None) -> None:
         self.products = products or {}
-        self.staged: list[tuple] = []
+        self.staged: list[StagedRow] = []
         self.batches: list[int] = []
         self.calls: list[str] = []
 
@@ -41,8 +47,8 @@ class FakeImporter:
         self.calls.append("drop_stage")
 
     @contextmanager
-    def stage_writer(self) -> Iterator:
-        def write(rows: Sequence[tuple]) -> None:
+    def stage_writer(self) -> Iterator[StageWriter]:
+        def write(rows: Sequence[StagedRow]) -> None:
             self.batches.append(len(rows))
             self.staged.extend(rows)
 
@@ -51,7 +57,8 @@ class FakeImporter:
     def problems(self) -> Iterator[StagedProblem]:
         first: dict[str, int] = {}
         found = []
-        for line, sku, *_values, errors in self.staged:
+        for row in self.staged:
+            line, sku, errors = row.line, row.values["sku"], row.errors
             if errors:
                 found.append(StagedProblem(line=line, errors=errors, duplicate_of=None))
             if sku in first:
@@ -72,8 +79,8 @@ class FakeImporter:
 
     def _merge(self, update: Sequence[str], *, write: bool) -> UpsertCounts:
         created = updated = 0
-        for _line, sku, *values, _errors in self.staged:
-            new = dict(zip(VALUE_COLUMNS, values, strict=True))
+        for row in self.staged:
+            sku, new = row.values["sku"], {c: row.values[c] for c in VALUE_COLUMNS}
             old = self.products.get(sku)
             if old is None:
                 created += 1
