@@ -25,6 +25,7 @@ from business.orders.service import OrderService
 from business.payments.service import PaymentService
 from data.instrumentation import timed_queries
 from data.payments.repository import PaymentRepository
+from data.payments.statuses import PaymentStatus
 
 DB_QUERY_SECONDS = Histogram(
     "orderly_db_query_duration_seconds",
@@ -39,7 +40,7 @@ STOCK_CONFLICTS = Counter(
 IDEMPOTENT_REPLAYS = Counter(
     "orderly_idempotent_replays", "Requests answered from a stored Idempotency-Key."
 )
-for _status in ("succeeded", "failed", "refunded"):
+for _status in PaymentStatus:
     PAYMENTS.labels(_status)
 
 _COUNTED = "_orderly_counted"
@@ -78,11 +79,11 @@ def _paid(payment: Any) -> None:
 
 
 def _declined(error: Exception) -> None:
-    PAYMENTS.labels("failed").inc()
+    PAYMENTS.labels(PaymentStatus.FAILED).inc()
 
 
 def _refunded(payment: Any) -> None:
-    PAYMENTS.labels("refunded").inc()
+    PAYMENTS.labels(PaymentStatus.REFUNDED).inc()
 
 
 def _replayed(outcome: Any) -> None:

@@ -80,6 +80,14 @@ class _Columns:
     width: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Found:
+    """How many problems the stage holds, on how many lines."""
+
+    bad_lines: int
+    problems: int
+
+
 def _ignore(_: int) -> None:
     return None
 
@@ -129,10 +137,13 @@ class ProductImportService:
         dry_run: bool,
     ) -> ImportSummary:
         """Report the problems; with none, upsert (or only count, on a dry run)."""
-        bad_lines, problems = self._report(on_problem)
-        if problems:
+        found = self._report(on_problem)
+        if found.problems:
             return ImportSummary(
-                rows=rows, bad_lines=bad_lines, problems=problems, dry_run=dry_run
+                rows=rows,
+                bad_lines=found.bad_lines,
+                problems=found.problems,
+                dry_run=dry_run,
             )
         apply = self._importer.preview if dry_run else self._importer.upsert
         counts = apply(update=columns.values)
@@ -144,8 +155,8 @@ class ProductImportService:
             dry_run=dry_run,
         )
 
-    def _report(self, on_problem: Callable[[ImportProblem], None]) -> tuple[int, int]:
-        """Hand every problem over in line order; return (bad lines, problems)."""
+    def _report(self, on_problem: Callable[[ImportProblem], None]) -> _Found:
+        """Hand every problem over in line order; count them and their lines."""
         bad_lines = problems = last_line = 0
         for staged in self._importer.problems():
             if staged.duplicate_of is not None:
@@ -164,7 +175,7 @@ class ProductImportService:
             problems += len(found)
             bad_lines += staged.line != last_line
             last_line = staged.line
-        return bad_lines, problems
+        return _Found(bad_lines=bad_lines, problems=problems)
 
 
 def _read_header(reader: Iterator[list[str]]) -> _Columns:

@@ -111,7 +111,7 @@ class OrderRepository:
         )
 
     def list_orders(
-        self, *, customer_id: int | None, status: str | None, page: PageRequest
+        self, *, customer_id: int | None, status: OrderStatus | None, page: PageRequest
     ) -> Page[OrderRecord]:
         """Return one page of orders, newest first; one customer's, or everyone's."""
         qs = Order.objects.all()

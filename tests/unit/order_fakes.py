@@ -120,7 +120,7 @@ class FakeOrderRepository:
         return self.rows.get(order_id)
 
     def list_orders(
-        self, *, customer_id: int | None, status: str | None, page: PageRequest
+        self, *, customer_id: int | None, status: OrderStatus | None, page: PageRequest
     ) -> Page[OrderRecord]:
         rows = [
             order
