@@ -75,7 +75,12 @@ R = TypeVar("R", bound="DataclassInstance")
 
 def build(record_type: type[R], values: Mapping[str, Any]) -> R:
     """Build a record from named values; names the record lacks are ignored."""
-    return record_type(**{name: values[name] for name in field_names(record_type)})
+    names = field_names(record_type)
+    if len(values) == len(names):
+        # As many values as fields: passed as they are, by name. A name the
+        # record lacks then fails loudly (TypeError), it never shifts a value.
+        return record_type(**values)
+    return record_type(**{name: values[name] for name in names})
 
 
 @cache

@@ -64,7 +64,8 @@ def fetch(
     With `many` (a page of rows, not one or two), timestamps are read by
     psycopg's C loader.
     """
-    converters = _converters(model, tuple(names), connection.vendor)
+    names = tuple(names)
+    converting = _converting(model, names, connection.vendor)
     with connection.cursor() as cursor:
         if many and connection.vendor == "postgresql":
             # Django's timestamptz loader is pure Python (it pins the tzinfo);
@@ -73,15 +74,18 @@ def fetch(
             # Registering copies the cursor's adapters: not worth it for a row.
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
+        if len(cursor.description) != len(names):
+            raise ValueError(
+                f"{len(names)} names for {len(cursor.description)} columns"
+            )
         rows = cursor.fetchall()
-    columns = tuple(zip(names, converters, strict=True))
-    return [
-        {
-            name: _convert(value, steps)
-            for (name, steps), value in zip(columns, row, strict=True)
-        }
-        for row in rows
-    ]
+    found = [dict(zip(names, row, strict=True)) for row in rows]
+    # Most columns need no conversion (none, on PostgreSQL, for a product):
+    # only those that do are touched, in place.
+    for name, steps in converting:
+        for values in found:
+            values[name] = _convert(values[name], steps)
+    return found
 
 
 def scalar(sql: str, params: Sequence[Any]) -> Any:
@@ -194,6 +198,15 @@ def _fields(model: type[Model], names: tuple[str, ...]) -> tuple[Field[Any, Any]
     """Return the concrete fields of these names (a relation's reverse side is none)."""
     found = (model._meta.get_field(name) for name in names)
     return tuple(field for field in found if isinstance(field, Field))
+
+
+@cache
+def _converting(
+    model: type[Model], names: tuple[str, ...], vendor: str
+) -> tuple[tuple[str, tuple[Callable[[Any], Any], ...]], ...]:
+    """Return the columns the ORM converts, each with its steps."""
+    steps = _converters(model, names, vendor)
+    return tuple((name, step) for name, step in zip(names, steps, strict=True) if step)
 
 
 @cache

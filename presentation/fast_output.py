@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Context, Decimal
 from operator import attrgetter
@@ -56,6 +57,8 @@ class FastOutput(serializers.Serializer):
 
     _plan: tuple[_Step, ...] = ()
     _zoned = False
+    # Per record type: do all the plan's sources name its dataclass fields?
+    _plain: dict[type, bool]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -66,11 +69,36 @@ class FastOutput(serializers.Serializer):
             if not field.write_only
         )
         cls._zoned = any(step.zoned for step in cls._plan)
+        cls._plain = {}
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return self._render(instance, current_zone() if self._zoned else None)
 
     def _render(self, instance: Any, zone: tzinfo | None) -> dict[str, Any]:
+        kind = type(instance)
+        plain = self._plain.get(kind)
+        if plain is None:
+            plain = self._plain[kind] = _is_plain(kind, self._plan)
+        if plain:
+            # A record whose every rendered field is one of its dataclass fields
+            # (or a method of this serializer): nothing can be missing, so only
+            # None and callables (DRF calls them) need the general path's care.
+            out: dict[str, Any] = {}
+            for name, get, convert, zoned, method in self._plan:
+                if method is not None:
+                    out[name] = getattr(self, method)(instance)
+                    continue
+                value = get(instance)
+                if value is None:
+                    out[name] = None
+                elif callable(value):
+                    return self._render_any(instance, zone)
+                else:
+                    out[name] = convert(value, zone) if zoned else convert(value)
+            return out
+        return self._render_any(instance, zone)
+
+    def _render_any(self, instance: Any, zone: tzinfo | None) -> dict[str, Any]:
         if isinstance(instance, Mapping):
             # DRF reads keys of mappings, never attributes (`items` is a method).
             return super().to_representation(instance)
@@ -94,6 +122,23 @@ class FastOutput(serializers.Serializer):
             else:
                 out[name] = convert(value, zone) if zoned else convert(value)
         return out
+
+
+def _is_plain(kind: type, plan: tuple[_Step, ...]) -> bool:
+    """Say if every step is a method or reads one dataclass field of `kind`."""
+    if not is_dataclass(kind):
+        return False
+    names = {field.name for field in fields(kind)}
+    return all(
+        step.method is not None
+        or (isinstance(step.get, attrgetter) and _attr_of(step.get) in names)
+        for step in plan
+    )
+
+
+def _attr_of(get: attrgetter[Any]) -> str:
+    # attrgetter keeps its dotted name only in its repr: operator.attrgetter('x').
+    return repr(get).split("'")[1]
 
 
 def current_zone() -> tzinfo | None:

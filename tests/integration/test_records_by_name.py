@@ -72,3 +72,10 @@ def test_the_product_repository_reads_the_same_values_with_fields_reordered(
         assert (record.id, record.sku, record.name) == (made.pk, "SKU-R", "Mug")
         assert record.price == Decimal("4.50") and record.is_active is True
     assert (found.stock, listed.stock, taken.stock) == (7, 7, 5)
+
+
+def test_as_many_values_as_fields_but_one_misnamed_fails_loudly():
+    # The fast path passes values as they are: a wrong name cannot shift a value.
+    values = {name: 1 for name in field_names(PaymentRecord)[1:]} | {"idd": 1}
+    with pytest.raises(TypeError):
+        build(PaymentRecord, values)

@@ -384,3 +384,30 @@ def test_nesting_one_with_method_fields_fails_when_the_class_is_made():
 
         class Outer(FastOutput):
             product = ProductOutput()
+
+
+@dataclass(frozen=True)
+class Flat:
+    """A record every rendered field of which is one of its own fields."""
+
+    name: object
+    count: object = None
+
+
+class FlatOutput(FastOutput):
+    name = serializers.CharField()
+    count = serializers.IntegerField(allow_null=True)
+    label = serializers.SerializerMethodField()
+
+    def get_label(self, record: Flat) -> str:
+        return f"<{record.name}>"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [Flat(name="a", count=3), Flat(name="b"), Flat(name=lambda: "called", count=1)],
+    ids=["values", "none", "a callable value"],
+)
+def test_a_flat_record_renders_as_drf_renders_it(record):
+    assert FlatOutput(record).data == drf(FlatOutput, record)
+    assert FlatOutput([record], many=True).data == drf(FlatOutput, [record], many=True)
