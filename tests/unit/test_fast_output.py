@@ -397,9 +397,9 @@ class Flat:
 class FlatOutput(FastOutput):
     name = serializers.CharField()
     count = serializers.IntegerField(allow_null=True)
-    label = serializers.SerializerMethodField()
+    tag = serializers.SerializerMethodField()
 
-    def get_label(self, record: Flat) -> str:
+    def get_tag(self, record: Flat) -> str:
         return f"<{record.name}>"
 
 
