@@ -26,6 +26,7 @@ from data.orders.repository import OrderRepository
 from data.orders.sales import SalesRepository
 from data.payments.gateway import SandboxGateway
 from data.payments.repository import PaymentRepository
+from data.payments.stripe_gateway import StripeGateway
 
 TRACED: tuple[type, ...] = (
     # business: one span per use case.
@@ -54,4 +55,6 @@ TRACED: tuple[type, ...] = (
     ProductImporter,
     RabbitPublisher,
     SandboxGateway,
+    # the payment provider: one span per call over the network.
+    StripeGateway,
 )
