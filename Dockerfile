@@ -15,6 +15,9 @@ RUN useradd --system --uid 10001 --home /app orderly
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY --chown=orderly:orderly . .
+# Owned by orderly: a named volume mounted here (the sandbox provider's books)
+# starts with this ownership.
+RUN mkdir -p /app/run/provider && chown -R orderly:orderly /app/run
 # collectstatic needs a key to import settings; the real one comes at run time.
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only python manage.py collectstatic --no-input -v 0
 USER orderly

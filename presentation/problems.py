@@ -143,6 +143,8 @@ def _business_problem(request: Any, exc: BusinessError) -> Response:
     response = _response(request, status, exc.code, exc.title, exc.detail, extra)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(retry_after := exc.extra.get("retry_after"), int):
+        response["Retry-After"] = str(max(1, retry_after))
     return response
 
 

@@ -23,6 +23,7 @@ _DESCRIPTIONS = {
     409: "The request conflicts with the resource's state.",
     413: "The request body is over 1 MiB.",
     422: "The Idempotency-Key was used with another body.",
+    503: "The payment provider is down: nothing was stored; see Retry-After.",
 }
 
 

@@ -59,6 +59,11 @@ urlpatterns = [
     ),
     path("payments/", payments.PaymentListView.as_view(), name="payment-list"),
     path(
+        "webhooks/payments/",
+        payments.PaymentWebhookView.as_view(),
+        name="payment-webhook",
+    ),
+    path(
         "payments/<id:payment_id>/",
         payments.PaymentDetailView.as_view(),
         name="payment-detail",

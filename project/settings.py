@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from data.orders.statuses import OrderStatus
 from data.payments.statuses import PaymentStatus
@@ -180,6 +181,30 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 CURRENCY = env.str("CURRENCY", default="EUR")
+
+# The payment provider: `sandbox` (in-process, the embedded default) or `stripe`
+# (Stripe's API through the official SDK; `STRIPE_API_BASE` points it at the
+# sandbox provider program in tests and compose).
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="sandbox")
+if PAYMENTS_PROVIDER not in ("sandbox", "stripe"):
+    raise ImproperlyConfigured("PAYMENTS_PROVIDER must be sandbox or stripe")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+if PAYMENTS_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"
+    )
+# Seconds to connect and to wait for an answer; a charge still unanswered then
+# stays pending (202) for the webhook or reconciliation to settle.
+STRIPE_TIMEOUTS = (
+    env.float("STRIPE_CONNECT_TIMEOUT", default=2.0),
+    env.float("STRIPE_READ_TIMEOUT", default=10.0),
+)
+# The SDK retries a call that got no answer, with the same idempotency key.
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# A payment or refund pending longer than this shows on the pending gauge.
+PAYMENT_PENDING_ALERT_SECONDS = env.int("PAYMENT_PENDING_ALERT_SECONDS", default=300)
 
 # The broker `publish_events` relays order events to (RabbitMQ, AMQP 0-9-1).
 AMQP_URL = env.str("AMQP_URL", default="amqp://guest:guest@127.0.0.1:5672/%2F")

@@ -14,6 +14,7 @@ from business.orders.relay import EventRelayService, OutboxService
 from business.orders.reports import SalesReportService
 from business.orders.service import OrderService
 from business.payments.service import PaymentService
+from business.payments.settlement import Settlement
 from data.accounts.repository import PasswordPolicy, UserRepository
 from data.catalog.importer import ProductImporter
 from data.catalog.repository import ProductRepository
@@ -39,6 +40,7 @@ TRACED: tuple[type, ...] = (
     OutboxService,
     PaymentService,
     ProductImportService,
+    Settlement,
     SalesReportService,
     # data: the repositories, one span per query or write.
     EventRepository,

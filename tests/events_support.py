@@ -19,6 +19,8 @@ from business.errors import PaymentDeclined
 from business.orders import NewLine, OrderService
 from business.orders.event_messages import SCHEMA_VERSION, load_schema
 from business.payments.service import PaymentService
+from data.payments.gateway import SandboxGateway
+from data.payments.provider import Outcome, ProviderResult
 from tests.factories import ProductFactory, UserFactory
 
 # A port nothing listens on: the broker is "down".
@@ -92,8 +94,12 @@ def assert_valid(message: Received) -> None:
     assert message.delivery_mode == 2  # persistent
 
 
+# The events make_history writes: 4 + 3 + 4 + 4.
+HISTORY_EVENTS = 15
+
+
 def make_history() -> None:
-    """Write every event type through the real services (three orders)."""
+    """Write every event type through the real services (four orders)."""
     customer = UserFactory()
     buyer = Actor(user_id=customer.pk, request_id="req-1")
     staff = Actor.system(request_id="cmd-1")
@@ -113,6 +119,22 @@ def make_history() -> None:
     orders.cancel_order(actor=buyer, order_id=declined.id)
     _pay(payments, buyer, refunded)
     orders.cancel_order(actor=buyer, order_id=refunded.id)
+    refused = orders.place_order(
+        actor=buyer, lines=[NewLine(product_id=product.pk, quantity=1)]
+    )
+    _pay(payments, buyer, refused)
+    OrderService(gateway=RefusingRefunds()).cancel_order(
+        actor=buyer, order_id=refused.id
+    )
+
+
+class RefusingRefunds(SandboxGateway):
+    """The in-process sandbox, but the provider refuses every refund."""
+
+    def refund(self, **_: object) -> ProviderResult:
+        return ProviderResult(
+            outcome=Outcome.FAILED, failure_reason="The provider refused the refund."
+        )
 
 
 def _pay(payments, actor, order, token: str = "tok_visa") -> None:

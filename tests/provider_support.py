@@ -57,7 +57,20 @@ class SandboxProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the program and wait until it answers."""
+        """Start the program and wait until it answers.
+
+        Another test run on this machine may take the port between the check and
+        the bind: then the next free port is tried.
+        """
+        for _ in range(3):
+            if self._started():
+                return
+            _claimed.discard(self.port)
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("sandbox provider did not start on three ports")
+
+    def _started(self) -> bool:
         command = [
             sys.executable,
             "-m",
@@ -74,10 +87,10 @@ class SandboxProcess:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"sandbox provider exited {self.process.returncode}")
+                return False  # it could not listen on the port
             try:
                 self.control("GET", "/_sandbox/health")
-                return
+                return True
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("sandbox provider did not start in 15 s")
@@ -123,3 +136,4 @@ def sandbox_provider(ledger: Path, webhook_url: str = "") -> Iterator[SandboxPro
         yield provider
     finally:
         provider.kill()
+        _claimed.discard(provider.port)

@@ -1,5 +1,5 @@
 """Idempotency keys for the POST endpoints that create things."""
 
-from business.idempotency.service import Claim, IdempotencyService, Replay
+from business.idempotency.service import IdempotencyService, KeyedRequest, Replay
 
-__all__ = ["Claim", "IdempotencyService", "Replay"]
+__all__ = ["IdempotencyService", "KeyedRequest", "Replay"]

@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from data.idempotency.repository import ClaimOutcome
+from data.idempotency.repository import KeyScope, StoredAnswer, StoredKey
 
 
 class IdempotencyKeys(Protocol):
-    """Idempotency keys, claimed, finished, released and purged."""
+    """Idempotency keys: entered in a use case's transaction, bound, answered."""
 
-    def claim(
-        self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
-    ) -> ClaimOutcome: ...
+    def find(self, scope: KeyScope) -> StoredKey | None: ...
 
-    def take_over(self, key_id: int, *, fingerprint: str) -> None: ...
+    def enter(self, scope: KeyScope, *, fingerprint: str) -> StoredKey: ...
 
-    def finish(
-        self, key_id: int, *, status: int, body: str, content_type: str
+    def bind(self, key_id: int, resource_id: int) -> None: ...
+
+    def answer(
+        self, scope: KeyScope, *, fingerprint: str, answer: StoredAnswer
     ) -> None: ...
 
-    def release(self, key_id: int) -> None: ...
+    def release(self, scope: KeyScope) -> None: ...
 
     def purge(self, *, before: datetime) -> int: ...

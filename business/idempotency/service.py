@@ -1,4 +1,12 @@
-"""Idempotency keys: Stripe's semantics, with the IETF draft's status codes."""
+"""Idempotency keys: Stripe's semantics, with the IETF draft's status codes.
+
+A key is entered inside the use case's own transaction, and what the attempt
+made (an order, a payment) is bound to it in that transaction: both commit
+together or not at all. So a retry after a crash at any point finds either
+nothing (the attempt rolled back: run it) or what it made (resume from it, at
+once), and a concurrent retry waits for the first to commit. The answer
+presentation keeps afterwards is what later retries replay.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +17,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from business.actor import Actor
-from business.errors import Conflict, PermissionDenied, RuleViolation, Unprocessable
+from business.errors import PermissionDenied, RuleViolation, Unprocessable
 from business.idempotency.ports import IdempotencyKeys
 from business.ports import UnitOfWork
 from business.transaction import atomic
-from data.idempotency.repository import IdempotencyRepository
+from data.idempotency.repository import (
+    IdempotencyRepository,
+    KeyScope,
+    StoredAnswer,
+    StoredKey,
+)
 from data.unit_of_work import DjangoUnitOfWork
 
 MAX_KEY_LENGTH = 255
-# A first request that never finished (a crash) no longer blocks its key.
-ABANDONED_AFTER = timedelta(minutes=5)
 KEEP_FOR = timedelta(hours=24)
 
 
 class KeyReused(Unprocessable):
     code = "idempotency-key-reused"
     title = "This Idempotency-Key was used with a different request body."
-
-
-class RequestInProgress(Conflict):
-    code = "idempotency-request-in-progress"
-    title = "A request with this Idempotency-Key is still being processed."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,10 +48,19 @@ class Replay:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Claim:
-    """A key this request now holds; finish or release it."""
+class KeyedRequest:
+    """A request that carries an Idempotency-Key: its scope and body's fingerprint."""
+
+    scope: KeyScope
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """A key entered in a use case's transaction; `made` is a resumable attempt's."""
 
     key_id: int
+    made: int | None
 
 
 def fingerprint(body: Any) -> str:
@@ -54,8 +69,20 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def enter(keys: IdempotencyKeys, keyed: KeyedRequest) -> Entry:
+    """Enter a key inside the caller's unit of work (a use case's transaction)."""
+    stored = keys.enter(keyed.scope, fingerprint=keyed.fingerprint)
+    _same_body(stored, keyed)
+    return Entry(key_id=stored.id, made=stored.resource_id)
+
+
+def _same_body(stored: StoredKey, keyed: KeyedRequest) -> None:
+    if stored.fingerprint != keyed.fingerprint:
+        raise KeyReused("Send a new key for a different request.")
+
+
 class IdempotencyService:
-    """Begin, finish and purge keyed requests."""
+    """Check keys, replay kept answers, keep new ones, purge old keys."""
 
     def __init__(
         self,
@@ -66,10 +93,10 @@ class IdempotencyService:
         self._keys: IdempotencyKeys = keys or IdempotencyRepository()
         self._uow: UnitOfWork = uow or DjangoUnitOfWork()
 
-    def begin(
+    def keyed(
         self, *, actor: Actor, method: str, path: str, key: str, body: Any
-    ) -> Claim | Replay:
-        """Claim the key for this request, or return the answer it already got."""
+    ) -> KeyedRequest:
+        """Check a key and scope it to the caller and the operation."""
         if not 1 <= len(key) <= MAX_KEY_LENGTH:
             raise RuleViolation.single(
                 "Idempotency-Key", "invalid", f"Use 1 to {MAX_KEY_LENGTH} characters."
@@ -77,44 +104,35 @@ class IdempotencyService:
         if actor.user_id is None:
             # Keys are scoped to their user; only authenticated requests send one.
             raise PermissionDenied("Sign in to use an Idempotency-Key.")
-        digest = fingerprint(body)
-        with atomic(self._uow):
-            outcome = self._keys.claim(
-                user_id=actor.user_id,
-                method=method,
-                path=path,
-                key=key,
-                fingerprint=digest,
-            )
-            stored = outcome.key
-            if outcome.claimed:
-                return Claim(key_id=stored.id)
-            if stored.fingerprint != digest:
-                raise KeyReused("Send a new key for a different request.")
-            if stored.response_status is not None:
-                return Replay(
-                    status=stored.response_status,
-                    body=stored.response_body,
-                    content_type=stored.response_content_type,
-                )
-            if _now() - stored.locked_at < ABANDONED_AFTER:
-                raise RequestInProgress("Retry once the first request has finished.")
-            self._keys.take_over(stored.id, fingerprint=digest)
-            return Claim(key_id=stored.id)
+        scope = KeyScope(user_id=actor.user_id, method=method, path=path, key=key)
+        return KeyedRequest(scope=scope, fingerprint=fingerprint(body))
 
-    def finish(
-        self, claim: Claim, *, status: int, body: str, content_type: str
-    ) -> None:
-        """Keep this answer: retries with the key replay it."""
-        with atomic(self._uow):
-            self._keys.finish(
-                claim.key_id, status=status, body=body, content_type=content_type
-            )
+    def replay(self, keyed: KeyedRequest) -> Replay | None:
+        """Return the answer kept for this key, if any (another body: KeyReused)."""
+        stored = self._keys.find(keyed.scope)
+        if stored is None:
+            return None
+        _same_body(stored, keyed)
+        if stored.response_status is None:
+            return None
+        return Replay(
+            status=stored.response_status,
+            body=stored.response_body,
+            content_type=stored.response_content_type,
+        )
 
-    def release(self, claim: Claim) -> None:
-        """Free the key, so a retry runs the request again."""
+    def keep(self, keyed: KeyedRequest, answer: Replay) -> None:
+        """Keep this answer: later retries with the key replay it."""
+        kept = StoredAnswer(
+            status=answer.status, body=answer.body, content_type=answer.content_type
+        )
         with atomic(self._uow):
-            self._keys.release(claim.key_id)
+            self._keys.answer(keyed.scope, fingerprint=keyed.fingerprint, answer=kept)
+
+    def release(self, keyed: KeyedRequest) -> None:
+        """Free a key whose attempt made nothing, so a retry runs the request again."""
+        with atomic(self._uow):
+            self._keys.release(keyed.scope)
 
     def purge_expired(self) -> int:
         """Delete keys older than the retention period; return how many."""

@@ -21,6 +21,7 @@ EVENT_TYPES = (
     "order.shipped",
     "order.delivered",
     "payment.failed",
+    "refund.failed",
     "payment.refunded",
 )
 

@@ -11,6 +11,8 @@ from business.actor import Actor
 from business.catalog.ports import Products
 from business.catalog.rules import STOCK_MAX
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
+from business.idempotency.ports import IdempotencyKeys
+from business.idempotency.service import KeyedRequest, enter
 from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
@@ -18,19 +20,23 @@ from business.orders.rules import (
     MAX_ITEMS,
     MAX_QUANTITY,
     InsufficientStock,
+    InvalidTransition,
     parse_status,
     transition_event,
 )
 from business.pagination import page_request, require_page
 from business.payments.ports import PaymentGateway, Payments
+from business.payments.settlement import Settlement
 from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.catalog.repository import ProductRecord, ProductRepository, Reservation
+from data.idempotency.repository import IdempotencyRepository
 from data.orders.events import EventRecord, EventRepository
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
 from data.orders.statuses import OrderStatus
 from data.payments.gateway import default_gateway
-from data.payments.repository import PaymentRepository
+from data.payments.repository import PaymentRepository, RefundRecord
+from data.payments.statuses import PaymentStatus
 from data.records import Page
 from data.unit_of_work import DjangoUnitOfWork
 
@@ -41,6 +47,14 @@ class NewLine:
 
     product_id: int
     quantity: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Cancelled:
+    """A cancelled order and the refund it owes, to ask the provider for."""
+
+    order: OrderRecord
+    refund: RefundRecord | None
 
 
 class OrderService:
@@ -54,21 +68,44 @@ class OrderService:
         events: Events | None = None,
         payments: Payments | None = None,
         gateway: PaymentGateway | None = None,
+        keys: IdempotencyKeys | None = None,
         uow: UnitOfWork | None = None,
     ) -> None:
         self._orders: Orders = orders or OrderRepository()
         self._products: Products = products or ProductRepository()
         self._events: Events = events or EventRepository()
         self._payments: Payments = payments or PaymentRepository()
-        self._gateway: PaymentGateway = gateway or default_gateway()
+        self._keys: IdempotencyKeys = keys or IdempotencyRepository()
         self._uow: UnitOfWork = uow or DjangoUnitOfWork()
+        self._settlement = Settlement(
+            payments=self._payments,
+            orders=self._orders,
+            events=self._events,
+            gateway=gateway or default_gateway(),
+            uow=self._uow,
+        )
 
-    def place_order(self, *, actor: Actor, lines: list[NewLine]) -> OrderRecord:
-        """Place an order and reserve stock for every line, or for none."""
+    def place_order(
+        self,
+        *,
+        actor: Actor,
+        lines: list[NewLine],
+        keyed: KeyedRequest | None = None,
+    ) -> OrderRecord:
+        """Place an order and reserve stock for every line, or for none.
+
+        With a key, the key and the order commit together: a retry finds the
+        order and answers it, whatever happened to the first request.
+        """
         if actor.user_id is None:
             raise PermissionDenied("Only customers place orders.")
         _check_lines(lines)
         with atomic(self._uow):
+            entry = enter(self._keys, keyed) if keyed else None
+            if entry is not None and entry.made is not None:
+                made = self._orders.find(entry.made)
+                assert made is not None, "a key's order commits with the key"
+                return made
             reservation = self._products.reserve(
                 {line.product_id: line.quantity for line in lines}
             )
@@ -79,6 +116,8 @@ class OrderService:
                 customer_id=actor.user_id, currency=config.currency(), lines=priced
             )
             self._record(actor, order, "order.created", _created_data(order))
+            if entry is not None:
+                self._keys.bind(entry.key_id, order.id)
         return order
 
     def list_orders(
@@ -103,10 +142,17 @@ class OrderService:
         return self._events.list_for_order(order_id)
 
     def cancel_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
-        """Cancel an order: restore its stock and refund a succeeded payment."""
+        """Cancel an order: restore its stock and refund what its payment holds.
+
+        The refund is recorded pending with the cancellation; the provider is
+        asked after the commit, and its answer settles the refund.
+        """
         with atomic(self._uow):
             order = _visible(actor, self._orders.lock(order_id), order_id)
-            return self._cancel_locked(actor, order)
+            done = self._cancel_locked(actor, order)
+        if done.refund is not None:
+            self._settlement.refund(actor, done.refund)
+        return done.order
 
     def cancel_stale_orders(
         self, *, actor: Actor, older_than: timedelta, dry_run: bool = False
@@ -132,9 +178,11 @@ class OrderService:
     def _cancel_if_stale(self, actor: Actor, order_id: int, before: datetime) -> bool:
         with atomic(self._uow):
             order = self._orders.lock_stale(order_id, before=before)
-            if order is not None:
-                self._cancel_locked(actor, order)
-        return order is not None
+            if order is None or self._payments.find_live(order.id) is not None:
+                # A payment pending at the provider may yet succeed: leave it be.
+                return False
+            self._cancel_locked(actor, order)
+        return True
 
     def ship_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
         """Mark a paid order shipped (staff)."""
@@ -153,8 +201,14 @@ class OrderService:
             order = _visible(actor, self._orders.lock(order_id), order_id)
             return self._move(actor, order, target, {"from": order.status})
 
-    def _cancel_locked(self, actor: Actor, order: OrderRecord) -> OrderRecord:
+    def _cancel_locked(self, actor: Actor, order: OrderRecord) -> _Cancelled:
         transition_event(order.status, OrderStatus.CANCELLED)
+        live = self._payments.find_live(order.id)
+        if live is not None and live.status is PaymentStatus.PENDING:
+            raise InvalidTransition(
+                f"Order {order.id} has a payment pending at the provider; cancel it "
+                "once the payment is settled.",
+            )
         # Products are locked in id order, as place_order does: no deadlock.
         ids = sorted(line.product_id for line in order.items)
         products = self._products.lock_many(ids)
@@ -170,22 +224,14 @@ class OrderService:
         cancelled = self._move(
             actor, order, OrderStatus.CANCELLED, {"from": order.status}
         )
-        paid = self._payments.find_succeeded(order.id)
-        if paid is not None:
-            payment = paid.payment
-            self._gateway.refund(
-                reference=paid.gateway_reference,
-                amount=payment.amount,
-                currency=payment.currency,
+        refund = None
+        if live is not None and live.amount_refunded < live.amount:
+            payment = self._payments.lock(live.id)
+            assert payment is not None
+            refund = self._payments.add_refund(
+                payment, payment.amount - payment.amount_refunded, "order cancelled"
             )
-            self._payments.mark_refunded(payment)
-            self._record(
-                actor,
-                order,
-                "payment.refunded",
-                {"payment_id": payment.id, "amount": format_money(payment.amount)},
-            )
-        return cancelled
+        return _Cancelled(order=cancelled, refund=refund)
 
     def _move(
         self,

@@ -2,45 +2,100 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from data.payments.gateway import ChargeResult
-from data.payments.repository import OwnedPayment, PaymentRecord, SucceededPayment
-from data.payments.statuses import PaymentStatus
+from data.payments.provider import ProviderEvent, ProviderResult
+from data.payments.repository import (
+    OwnedPayment,
+    PaymentRecord,
+    PendingSummary,
+    RefundRecord,
+)
+from data.payments.statuses import PaymentStatus, RefundStatus
 from data.records import Page, PageRequest
 
 
 class Payments(Protocol):
-    """Payments, added, found, listed and marked refunded."""
+    """Payments and their refunds: added pending, found, locked, settled, listed."""
 
     def add(
-        self,
-        *,
-        order_id: int,
-        amount: Decimal,
-        currency: str,
-        status: PaymentStatus,
-        failure_reason: str = "",
-        gateway_reference: str = "",
+        self, *, order_id: int, amount: Decimal, currency: str, payment_method: str
     ) -> PaymentRecord: ...
+
+    def find(self, payment_id: int) -> PaymentRecord | None: ...
+
+    def lock(self, payment_id: int) -> PaymentRecord | None: ...
 
     def find_with_owner(self, payment_id: int) -> OwnedPayment | None: ...
 
-    def find_succeeded(self, order_id: int) -> SucceededPayment | None: ...
+    def find_live(self, order_id: int) -> PaymentRecord | None: ...
+
+    def settle(
+        self,
+        payment: PaymentRecord,
+        status: PaymentStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+    ) -> PaymentRecord: ...
+
+    def add_refunded(
+        self, payment: PaymentRecord, amount: Decimal
+    ) -> PaymentRecord: ...
+
+    def list_pending(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]: ...
+
+    def pending_summary(self, *, before: datetime) -> PendingSummary: ...
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest
     ) -> Page[PaymentRecord]: ...
 
-    def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord: ...
+    def add_refund(
+        self, payment: PaymentRecord, amount: Decimal, reason: str = ""
+    ) -> RefundRecord: ...
+
+    def find_refund(self, refund_id: int) -> RefundRecord | None: ...
+
+    def lock_refund(self, refund_id: int) -> RefundRecord | None: ...
+
+    def settle_refund(
+        self,
+        refund: RefundRecord,
+        status: RefundStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+    ) -> RefundRecord: ...
+
+    def list_pending_refunds(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]: ...
+
+    def first_sight(self, event_id: str, event_type: str) -> bool: ...
 
 
 class PaymentGateway(Protocol):
-    """A payment provider: charges cards and refunds charges."""
+    """A payment provider, over the network: never called inside a transaction.
+
+    Calls carry our row ids, from which the adapter derives idempotency keys: the
+    same call made again answers the first result and never charges twice.
+    """
 
     def recognises(self, token: str) -> bool: ...
 
-    def charge(self, *, token: str, amount: Decimal, currency: str) -> ChargeResult: ...
+    def retry_after(self) -> int: ...
 
-    def refund(self, *, reference: str, amount: Decimal, currency: str) -> None: ...
+    def charge(
+        self, *, payment_id: int, token: str, amount: Decimal, currency: str
+    ) -> ProviderResult: ...
+
+    def refund(
+        self, *, refund_id: int, reference: str, amount: Decimal, currency: str
+    ) -> ProviderResult: ...
+
+    def verify(self, body: bytes, signature: str) -> ProviderEvent: ...

@@ -15,12 +15,14 @@ class IdempotencyKey(models.Model):
     path = models.CharField(max_length=255)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
-    # Null while the first request runs; then the stored answer.
+    # What the first attempt made (an order, a payment), committed with it: a
+    # retry after a crash resumes from it instead of running the use case again.
+    resource_id = models.BigIntegerField(null=True)
+    # Null until presentation keeps an answer; then the stored answer.
     response_status = models.IntegerField(null=True)
     response_body = models.TextField(blank=True, default="")
     response_content_type = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
-    locked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

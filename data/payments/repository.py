@@ -1,4 +1,4 @@
-"""Payments, read and written as frozen records."""
+"""Payments, their refunds and the provider's events seen, as frozen records."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from data.errors import DuplicateError
-from data.payments.models import Payment
-from data.payments.statuses import PaymentStatus
+from data.payments.models import Payment, ProviderEvent, Refund
+from data.payments.statuses import LIVE, PaymentStatus, RefundStatus
 from data.records import Page, PageRequest, Rows, build, field_names, read_page
 
 
@@ -24,10 +25,16 @@ class PaymentRecord:
     id: int
     order_id: int
     amount: Decimal
+    amount_refunded: Decimal
     currency: str
     status: PaymentStatus
     failure_reason: str
+    # The provider's id of the charge ("" until it answered) and the token
+    # charged: what asking the provider again about this payment needs.
+    gateway_reference: str
+    payment_method: str
     created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,22 +46,52 @@ class OwnedPayment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SucceededPayment:
-    """An order's succeeded payment and the gateway's reference, to refund it by."""
+class RefundRecord:
+    """Money given back from a payment, as the provider settled it (or not yet)."""
 
-    payment: PaymentRecord
+    id: int
+    payment_id: int
+    amount: Decimal
+    status: RefundStatus
+    reason: str
+    failure_reason: str
     gateway_reference: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingSummary:
+    """How many payments and refunds wait on the provider too long; the oldest."""
+
+    stale: int
+    oldest: datetime | None
 
 
 _FIELDS = field_names(PaymentRecord)
+_REFUND_FIELDS = field_names(RefundRecord)
 
 
 def _to_record(values: Mapping[str, Any]) -> PaymentRecord:
     return build(PaymentRecord, {**values, "status": PaymentStatus(values["status"])})
 
 
+def _to_refund(values: Mapping[str, Any]) -> RefundRecord:
+    return build(RefundRecord, {**values, "status": RefundStatus(values["status"])})
+
+
+def _outcome(settled: PaymentRecord | RefundRecord) -> dict[str, Any]:
+    """Return the columns a settlement writes, from the settled record."""
+    return {
+        "status": settled.status,
+        "gateway_reference": settled.gateway_reference,
+        "failure_reason": settled.failure_reason,
+        "updated_at": settled.updated_at,
+    }
+
+
 class PaymentRepository:
-    """Add, find and list payments."""
+    """Add, find, lock, settle and list payments and their refunds."""
 
     def add(
         self,
@@ -62,27 +99,39 @@ class PaymentRepository:
         order_id: int,
         amount: Decimal,
         currency: str,
-        status: PaymentStatus,
-        failure_reason: str = "",
-        gateway_reference: str = "",
+        payment_method: str,
     ) -> PaymentRecord:
-        """Store one payment attempt."""
+        """Store a pending payment; DuplicateError if the order has a live one."""
         now = timezone.now()
         try:
             payment = Payment.objects.create(
                 order_id=order_id,
                 amount=amount,
                 currency=currency,
-                status=status,
-                failure_reason=failure_reason,
-                gateway_reference=gateway_reference,
+                status=PaymentStatus.PENDING,
+                payment_method=payment_method,
                 created_at=now,
                 updated_at=now,
             )
         except IntegrityError as exc:
-            # The partial unique index: this order already has a succeeded payment.
+            # The partial unique index: the order has a pending or paid payment.
             raise DuplicateError("order_id") from exc
         return _to_record({name: getattr(payment, name) for name in _FIELDS})
+
+    def find(self, payment_id: int) -> PaymentRecord | None:
+        """Return the payment with this id, or None."""
+        row = Payment.objects.filter(pk=payment_id).values(*_FIELDS).first()
+        return _to_record(row) if row else None
+
+    def lock(self, payment_id: int) -> PaymentRecord | None:
+        """Return the payment, locked FOR UPDATE until the transaction ends."""
+        row = (
+            Payment.objects.select_for_update()
+            .filter(pk=payment_id)
+            .values(*_FIELDS)
+            .first()
+        )
+        return _to_record(row) if row else None
 
     def find_with_owner(self, payment_id: int) -> OwnedPayment | None:
         """Return the payment and the id of the customer it is from, or None."""
@@ -97,18 +146,80 @@ class PaymentRepository:
             payment=_to_record(row), customer_id=row["order__customer_id"]
         )
 
-    def find_succeeded(self, order_id: int) -> SucceededPayment | None:
-        """Return an order's succeeded payment and its gateway reference, or None."""
+    def find_live(self, order_id: int) -> PaymentRecord | None:
+        """Return the order's payment that holds (or may hold) its money, or None."""
         row = (
-            Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED)
-            .values(*_FIELDS, "gateway_reference")
+            Payment.objects.filter(order_id=order_id, status__in=LIVE)
+            .values(*_FIELDS)
             .first()
         )
-        if row is None:
-            return None
-        return SucceededPayment(
-            payment=_to_record(row), gateway_reference=row["gateway_reference"]
+        return _to_record(row) if row else None
+
+    def settle(
+        self,
+        payment: PaymentRecord,
+        status: PaymentStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+    ) -> PaymentRecord:
+        """Record a locked pending payment's outcome at the provider."""
+        settled = replace(
+            payment,
+            status=status,
+            gateway_reference=gateway_reference or payment.gateway_reference,
+            failure_reason=failure_reason,
+            updated_at=timezone.now(),
         )
+        Payment.objects.filter(pk=payment.id).update(**_outcome(settled))
+        return settled
+
+    def add_refunded(self, payment: PaymentRecord, amount: Decimal) -> PaymentRecord:
+        """Count a succeeded refund against a locked payment; its status follows."""
+        refunded = payment.amount_refunded + amount
+        status = (
+            PaymentStatus.REFUNDED
+            if refunded == payment.amount
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        now = timezone.now()
+        # The CHECK constraint refuses more than the amount, whatever the caller.
+        Payment.objects.filter(pk=payment.id).update(
+            amount_refunded=F("amount_refunded") + amount, status=status, updated_at=now
+        )
+        return replace(payment, amount_refunded=refunded, status=status, updated_at=now)
+
+    def list_pending(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]:
+        """Return ids of payments pending since before `before`, in id order."""
+        return list(
+            Payment.objects.filter(
+                status=PaymentStatus.PENDING, updated_at__lt=before, pk__gt=after_id
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+    def pending_summary(self, *, before: datetime) -> PendingSummary:
+        """Count payments and refunds pending since before `before`; date the oldest.
+
+        One aggregate per table, over the partial indexes of pending rows.
+        """
+        oldest: datetime | None = None
+        found = 0
+        for model, status in (
+            (Payment, PaymentStatus.PENDING),
+            (Refund, RefundStatus.PENDING),
+        ):
+            row = model.objects.filter(status=status).aggregate(
+                stale=Count("pk", filter=Q(updated_at__lt=before)),
+                oldest=Min("updated_at"),
+            )
+            found += row["stale"]
+            if row["oldest"] is not None and (oldest is None or row["oldest"] < oldest):
+                oldest = row["oldest"]
+        return PendingSummary(stale=found, oldest=oldest)
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest
@@ -124,9 +235,73 @@ class PaymentRepository:
 
         return read_page(page, read=read, count=qs.count)
 
-    def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
-        """Record that a succeeded payment was refunded."""
-        Payment.objects.filter(pk=payment.id).update(
-            status=PaymentStatus.REFUNDED, updated_at=timezone.now()
+    # -- refunds ------------------------------------------------------------------
+
+    def add_refund(
+        self, payment: PaymentRecord, amount: Decimal, reason: str = ""
+    ) -> RefundRecord:
+        """Store a pending refund of a (locked) payment."""
+        now = timezone.now()
+        refund = Refund.objects.create(
+            payment_id=payment.id,
+            amount=amount,
+            status=RefundStatus.PENDING,
+            reason=reason,
+            created_at=now,
+            updated_at=now,
         )
-        return replace(payment, status=PaymentStatus.REFUNDED)
+        return _to_refund({name: getattr(refund, name) for name in _REFUND_FIELDS})
+
+    def find_refund(self, refund_id: int) -> RefundRecord | None:
+        row = Refund.objects.filter(pk=refund_id).values(*_REFUND_FIELDS).first()
+        return _to_refund(row) if row else None
+
+    def lock_refund(self, refund_id: int) -> RefundRecord | None:
+        """Return the refund, locked FOR UPDATE until the transaction ends."""
+        row = (
+            Refund.objects.select_for_update()
+            .filter(pk=refund_id)
+            .values(*_REFUND_FIELDS)
+            .first()
+        )
+        return _to_refund(row) if row else None
+
+    def settle_refund(
+        self,
+        refund: RefundRecord,
+        status: RefundStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+    ) -> RefundRecord:
+        """Record a locked pending refund's outcome at the provider."""
+        settled = replace(
+            refund,
+            status=status,
+            gateway_reference=gateway_reference or refund.gateway_reference,
+            failure_reason=failure_reason,
+            updated_at=timezone.now(),
+        )
+        Refund.objects.filter(pk=refund.id).update(**_outcome(settled))
+        return settled
+
+    def list_pending_refunds(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]:
+        """Return ids of refunds pending since before `before`, in id order."""
+        return list(
+            Refund.objects.filter(
+                status=RefundStatus.PENDING, updated_at__lt=before, pk__gt=after_id
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+    # -- the provider's events --------------------------------------------------
+
+    def first_sight(self, event_id: str, event_type: str) -> bool:
+        """Note a provider event; False if it was seen before (nothing to do)."""
+        _, created = ProviderEvent.objects.get_or_create(
+            event_id=event_id, defaults={"type": event_type}
+        )
+        return created

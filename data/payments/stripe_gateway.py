@@ -9,16 +9,21 @@ is `PENDING`, never a failure: the charge may have happened.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 import stripe
 
-from data.errors import DataError
 from data.payments.breaker import CircuitBreaker
+from data.payments.provider import (
+    Outcome,
+    ProviderEvent,
+    ProviderResult,
+    ProviderUnavailable,
+    intent_outcome,
+    refund_outcome,
+    verify_event,
+)
 
 # Stripe's test tokens, as the API's `payment_token`, and the test payment
 # methods they stand for; a real client sends a PaymentMethod id (`pm_…`).
@@ -49,51 +54,6 @@ ZERO_DECIMAL = frozenset(
         "XPF",
     ]
 )
-WEBHOOK_TOLERANCE = 300
-
-
-class Outcome(StrEnum):
-    """What the provider says happened to a charge or a refund."""
-
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    # Not known yet: no answer, or the provider is still processing.
-    PENDING = "pending"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProviderResult:
-    """The outcome of a charge or refund, and the provider's id for it."""
-
-    outcome: Outcome
-    reference: str = ""
-    failure_reason: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProviderEvent:
-    """A verified webhook event about one of our charges or refunds."""
-
-    id: str
-    # "charge" or "refund"; "other" for event types we do not act on.
-    subject: str
-    outcome: Outcome
-    reference: str
-    payment_id: int | None = None
-    refund_id: int | None = None
-    failure_reason: str = ""
-
-
-class ProviderUnavailable(DataError):
-    """The provider is known to be down: nothing was sent."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"payment provider unavailable, retry in {retry_after} s")
-        self.retry_after = retry_after
-
-
-class InvalidSignature(DataError):
-    """A webhook body whose signature does not verify (or that is not an event)."""
 
 
 def minor_units(amount: Decimal, currency: str) -> int:
@@ -167,7 +127,7 @@ class StripeGateway:
         if intent is None:
             return ProviderResult(outcome=Outcome.PENDING)
         return ProviderResult(
-            outcome=_intent_outcome(intent.status), reference=intent.id
+            outcome=intent_outcome(intent.status), reference=intent.id
         )
 
     def refund(
@@ -191,18 +151,12 @@ class StripeGateway:
         if refund is None:
             return ProviderResult(outcome=Outcome.PENDING)
         return ProviderResult(
-            outcome=_refund_outcome(refund.status), reference=refund.id
+            outcome=refund_outcome(refund.status), reference=refund.id
         )
 
     def verify(self, body: bytes, signature: str) -> ProviderEvent:
         """Check a webhook's `Stripe-Signature` and read the event it carries."""
-        try:
-            stripe.Webhook.construct_event(
-                body, signature, self._webhook_secret, WEBHOOK_TOLERANCE
-            )
-            return _event(json.loads(body))
-        except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
-            raise InvalidSignature("the webhook signature does not verify") from None
+        return verify_event(body, signature, self._webhook_secret)
 
     def _call(self, create: Any, params: Any, key: str) -> Any:
         """Make one call through the breaker; None when no answer came."""
@@ -220,50 +174,3 @@ class StripeGateway:
             raise
         self._breaker.succeeded()
         return result
-
-
-def _intent_outcome(status: str) -> Outcome:
-    if status == "succeeded":
-        return Outcome.SUCCEEDED
-    if status in ("requires_payment_method", "canceled"):
-        return Outcome.FAILED
-    return Outcome.PENDING
-
-
-def _refund_outcome(status: str | None) -> Outcome:
-    if status == "succeeded":
-        return Outcome.SUCCEEDED
-    if status in ("failed", "canceled"):
-        return Outcome.FAILED
-    return Outcome.PENDING
-
-
-def _event(payload: dict[str, Any]) -> ProviderEvent:
-    obj = payload["data"]["object"]
-    kind = obj.get("object")
-    metadata = obj.get("metadata") or {}
-    if kind == "payment_intent":
-        error = obj.get("last_payment_error") or {}
-        return ProviderEvent(
-            id=payload["id"],
-            subject="charge",
-            outcome=_intent_outcome(obj["status"]),
-            reference=obj["id"],
-            payment_id=_int(metadata.get("payment_id")),
-            failure_reason=error.get("message", ""),
-        )
-    if kind == "refund":
-        return ProviderEvent(
-            id=payload["id"],
-            subject="refund",
-            outcome=_refund_outcome(obj.get("status")),
-            reference=obj["id"],
-            refund_id=_int(metadata.get("refund_id")),
-        )
-    return ProviderEvent(
-        id=payload["id"], subject="other", outcome=Outcome.PENDING, reference=""
-    )
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None

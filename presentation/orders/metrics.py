@@ -26,6 +26,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from business.orders.relay import OutboxService, RelayReport
+from presentation.payments.metrics import PendingPaymentsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class OutboxBacklogCollector(Collector):
         yield GaugeMetricFamily(LAG, LAG_HELP, value=backlog.lag_seconds)
 
 
-# Served by `/metrics` after the process' (or the workers') own metrics.
+# Served by `/metrics` after the process' (or the workers') own metrics, with
+# the payments pending at the provider: both are measured at scrape time.
 OUTBOX_REGISTRY = CollectorRegistry(auto_describe=False)
 OUTBOX_REGISTRY.register(OutboxBacklogCollector())
+OUTBOX_REGISTRY.register(PendingPaymentsCollector())

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from business.actor import Actor
+from business.idempotency import KeyedRequest
 from business.orders import NewLine, OrderRecord, OrderService
 from presentation.actor import actor_of
 from presentation.idempotency import IDEMPOTENCY_KEY, idempotent
@@ -57,10 +58,12 @@ class OrderListView(APIView):
         responses={201: OrderOutput, **problems(400, 401, 409, 413, 422)},
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request, keyed: KeyedRequest | None) -> Response:
         items = validated(OrderCreateInput, request.data)["items"]
         order = OrderService().place_order(
-            actor=actor_of(request), lines=[NewLine(**item) for item in items]
+            actor=actor_of(request),
+            lines=[NewLine(**item) for item in items],
+            keyed=keyed,
         )
         return Response(OrderOutput(order).data, status=201)
 

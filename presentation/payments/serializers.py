@@ -25,10 +25,12 @@ class PaymentOutput(FastOutput):
     id = serializers.IntegerField()
     order_id = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount_refunded = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     status = enum_choice(PaymentStatus)
     failure_reason = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
 
 PaymentPage = page_serializer(PaymentOutput, "PaymentPage")
@@ -43,3 +45,10 @@ class PaymentDeclinedOutput(serializers.Serializer):
     detail = serializers.CharField()
     request_id = serializers.CharField()
     payment = PaymentOutput()
+
+
+class WebhookReceivedOutput(serializers.Serializer):
+    received = serializers.BooleanField(default=True)
+    duplicate = serializers.BooleanField(
+        help_text="True when the event was seen before and changed nothing."
+    )

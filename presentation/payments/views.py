@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from business.payments import PaymentService
+from business.errors import PaymentDeclined
+from business.idempotency import KeyedRequest
+from business.payments import PaymentService, PaymentStatus
 from presentation.actor import actor_of
 from presentation.idempotency import IDEMPOTENCY_KEY, idempotent
 from presentation.pagination import PageQuery, page_body
@@ -17,6 +19,7 @@ from presentation.payments.serializers import (
     PaymentDeclinedOutput,
     PaymentOutput,
     PaymentPage,
+    WebhookReceivedOutput,
 )
 from presentation.problems import PROBLEM_CONTENT_TYPE
 from presentation.schema import problems, validated
@@ -44,29 +47,44 @@ class PaymentListView(APIView):
     @extend_schema(
         operation_id="pay_order",
         summary="Pay an order",
-        description="Checks, in order: token (400), order (404), status (409), "
-        "amount (400); then the gateway: declined is 402 with the stored payment.",
+        description="Checks, in order: token (400), the provider known to be down "
+        "(503 with Retry-After, nothing stored), order (404), status or a payment "
+        "already pending (409), amount (400). Then the provider: succeeded is 201 "
+        "(the order is paid), declined is 402 with the stored payment, no answer in "
+        "time is 202 with the pending payment (poll it; the provider's webhook or "
+        "`reconcile_payments` settles it).",
         tags=TAGS,
         request=PaymentCreateInput,
         parameters=[IDEMPOTENCY_KEY],
         responses={
             201: PaymentOutput,
+            202: OpenApiResponse(
+                PaymentOutput, description="Pending at the provider; poll it."
+            ),
             (402, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 PaymentDeclinedOutput, description="The payment was declined."
             ),
-            **problems(400, 401, 404, 409, 413, 422),
+            **problems(400, 401, 404, 409, 413, 422, 503),
         },
     )
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request, keyed: KeyedRequest | None) -> Response:
         data = validated(PaymentCreateInput, request.data)
-        payment = PaymentService().pay_order(
-            actor=actor_of(request),
-            order_id=data["order_id"],
-            amount=data["amount"],
-            token=data["payment_token"],
-        )
-        return Response(PaymentOutput(payment).data, status=201)
+        try:
+            payment = PaymentService().pay_order(
+                actor=actor_of(request),
+                order_id=data["order_id"],
+                amount=data["amount"],
+                token=data["payment_token"],
+                keyed=keyed,
+            )
+        except PaymentDeclined as declined:
+            # The problem carries the payment as the API shows one (the record
+            # also holds the provider's reference and the token charged).
+            declined.extra["payment"] = PaymentOutput(declined.extra["payment"]).data
+            raise
+        pending = payment.status is PaymentStatus.PENDING
+        return Response(PaymentOutput(payment).data, status=202 if pending else 201)
 
 
 class PaymentDetailView(APIView):
@@ -83,3 +101,37 @@ class PaymentDetailView(APIView):
             actor=actor_of(request), payment_id=payment_id
         )
         return Response(PaymentOutput(payment).data)
+
+
+class PaymentWebhookView(APIView):
+    """The provider's events: verified by signature, not by a user's credentials."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    # The provider retries what it could not deliver; a throttle would only
+    # delay settling. A bad signature is refused before any database work.
+    throttle_classes: list[type] = []
+
+    @extend_schema(
+        operation_id="receive_payment_webhook",
+        summary="Receive the payment provider's events",
+        description="Stripe's webhook format, verified with `Stripe-Signature` "
+        "(`t=…,v1=…`, 5-minute tolerance). Settles pending payments and refunds; "
+        "an event seen before changes nothing. Missing or bad signature: 400 "
+        "`invalid-signature`, nothing changed.",
+        tags=TAGS,
+        request={"application/json": {"type": "object"}},
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature", str, OpenApiParameter.HEADER, required=True
+            )
+        ],
+        responses={200: WebhookReceivedOutput, **problems(400, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        fresh = PaymentService().handle_webhook(
+            actor=actor_of(request),
+            body=request.body,
+            signature=request.headers.get("Stripe-Signature", ""),
+        )
+        return Response(WebhookReceivedOutput({"duplicate": not fresh}).data)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +14,7 @@ from rest_framework.views import APIView
 from business.idempotency.service import fingerprint
 from data.catalog.models import Product
 from data.idempotency.models import IdempotencyKey
-from data.idempotency.repository import IdempotencyRepository
+from data.idempotency.repository import IdempotencyRepository, KeyScope
 from data.orders.models import Order
 from data.payments.models import Payment
 from presentation.idempotency import idempotent
@@ -131,37 +129,34 @@ def test_keys_are_scoped_per_path(customer_api, mug):
     assert "Idempotent-Replayed" not in payment
 
 
-def test_a_key_still_in_progress_is_409(customer, customer_api, mug):
-    body = items((mug, 1))
-    IdempotencyRepository().claim(
-        user_id=customer.pk,
-        method="POST",
-        path=ORDERS,
-        key=KEY,
-        fingerprint=fingerprint(body),
-    )
-    response = customer_api.post(ORDERS, body, format="json", **keyed())
-    assert_problem(response, 409, "idempotency-request-in-progress")
-    assert not Order.objects.exists()
-
-
-def test_a_key_abandoned_for_over_five_minutes_is_taken_over(
+def test_a_key_whose_order_committed_without_an_answer_resumes_it(
     customer, customer_api, mug
 ):
-    body = items((mug, 1))
-    outcome = IdempotencyRepository().claim(
-        user_id=customer.pk,
-        method="POST",
-        path=ORDERS,
-        key=KEY,
-        fingerprint=fingerprint(body),
+    # The first request committed its order (and the key bound to it), then
+    # died before its answer was kept: the retry answers that order, at once.
+    first = placed(customer_api, (mug, 1))
+    scope = KeyScope(user_id=customer.pk, method="POST", path=ORDERS, key=KEY)
+    entered = IdempotencyRepository().enter(
+        scope, fingerprint=fingerprint(items((mug, 1)))
     )
-    IdempotencyKey.objects.filter(pk=outcome.key.id).update(
-        locked_at=timezone.now() - timedelta(minutes=6)
-    )
-    response = customer_api.post(ORDERS, body, format="json", **keyed())
+    IdempotencyRepository().bind(entered.id, first["id"])
+    response = customer_api.post(ORDERS, items((mug, 1)), format="json", **keyed())
     assert response.status_code == 201
+    assert response.json()["id"] == first["id"]
+    assert Order.objects.count() == 1
+    assert stock_of(mug) == 9
     assert IdempotencyKey.objects.get().response_status == 201
+
+
+def test_a_key_left_by_a_rolled_back_attempt_runs_the_request(
+    customer, customer_api, mug
+):
+    # A key with neither an answer nor what it made: its attempt never committed.
+    scope = KeyScope(user_id=customer.pk, method="POST", path=ORDERS, key=KEY)
+    IdempotencyRepository().enter(scope, fingerprint=fingerprint(items((mug, 1))))
+    response = customer_api.post(ORDERS, items((mug, 1)), format="json", **keyed())
+    assert response.status_code == 201
+    assert Order.objects.count() == 1
 
 
 def test_a_payment_retry_replays_without_charging_again(customer_api, mug):
@@ -204,7 +199,7 @@ class AnswerView(APIView):
     status = 201
 
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request, keyed: object) -> Response:
         return Response({"status": self.status}, status=self.status)
 
 

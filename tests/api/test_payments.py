@@ -49,10 +49,12 @@ def test_tok_visa_pays_the_order(customer, customer_api, order):
         "id": body["id"],
         "order_id": order["id"],
         "amount": "19.80",
+        "amount_refunded": "0.00",
         "currency": "EUR",
         "status": "succeeded",
         "failure_reason": "",
         "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
     }
     assert body["created_at"].endswith("Z")
     assert order_status(order) == "paid"
@@ -74,10 +76,12 @@ def test_a_declined_card_is_402_with_the_failed_payment(customer_api, order):
         "id": payment["id"],
         "order_id": order["id"],
         "amount": "19.80",
+        "amount_refunded": "0.00",
         "currency": "EUR",
         "status": "failed",
         "failure_reason": "Your card was declined.",
         "created_at": payment["created_at"],
+        "updated_at": payment["updated_at"],
     }
     assert Payment.objects.get(pk=payment["id"]).status == "failed"
     assert order_status(order) == "created"

@@ -171,3 +171,43 @@ def test_the_image_checks_readiness_on_the_port_it_exposes():
     [port] = instructions("EXPOSE")
     [check] = instructions("HEALTHCHECK")
     assert f"127.0.0.1:{port}/readyz" in check
+
+
+def test_the_sandbox_provider_is_a_service_of_its_own_that_web_reaches_by_name():
+    provider = SERVICES["payment-provider"]
+    assert provider["command"][:3] == ["python", "-m", "sandbox_provider"]
+    port = provider["command"][provider["command"].index("--port") + 1]
+    web = environment("web")
+    assert web["PAYMENTS_PROVIDER"] == "stripe"
+    assert urlsplit(web["STRIPE_API_BASE"]) == urlsplit(
+        f"http://payment-provider:{port}"
+    )
+    assert SERVICES["web"]["depends_on"]["payment-provider"]["condition"] == (
+        "service_healthy"
+    )
+    assert f"127.0.0.1:{port}/_sandbox/health" in " ".join(
+        provider["healthcheck"]["test"]
+    )
+
+
+def test_the_provider_and_web_share_their_secrets():
+    provider, web = environment("payment-provider"), environment("web")
+    assert provider["SANDBOX_API_KEY"] == web["STRIPE_SECRET_KEY"]
+    assert provider["SANDBOX_WEBHOOK_SECRET"] == web["STRIPE_WEBHOOK_SECRET"]
+    hook = urlsplit(provider["SANDBOX_WEBHOOK_URL"])
+    bind_port = web["GUNICORN_BIND"].rsplit(":", 1)[1]
+    assert (hook.hostname, str(hook.port), hook.path) == (
+        "web",
+        bind_port,
+        "/api/v1/webhooks/payments/",
+    )
+
+
+def test_the_provider_keeps_its_books_in_a_named_volume():
+    ledger = environment("payment-provider")["SANDBOX_LEDGER"]
+    mounts = SERVICES["payment-provider"]["volumes"]
+    named = [m.split(":") for m in mounts]
+    assert any(
+        volume in COMPOSE["volumes"] and ledger.startswith(path + "/")
+        for volume, path in named
+    )

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-PACKAGES = ("presentation", "business", "data", "project")
+PACKAGES = ("presentation", "business", "data", "project", "sandbox_provider")
 
 
 def run_lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -62,6 +62,16 @@ def tree_copy(tmp_path_factory) -> Path:
             "Business imports no Django",
         ),
         ("data/catalog/bad.py", "import rest_framework", "Data imports neither"),
+        (
+            "sandbox_provider/bad.py",
+            "import data.errors",
+            "The sandbox provider is another system",
+        ),
+        (
+            "data/payments/bad.py",
+            "import sandbox_provider.ledger",
+            "Orderly reaches the sandbox provider only over HTTP",
+        ),
     ],
 )
 def test_import_linter_names_a_planted_violation(tree_copy, module, line, contract):

@@ -15,6 +15,7 @@ from data.orders.models import OrderEvent, PendingEvent
 from tests.commands.support import ROOT, call, database_url, manage
 from tests.events_support import (
     CLOSED_AMQP_URL,
+    HISTORY_EVENTS,
     TestBroker,
     assert_valid,
     make_history,
@@ -62,7 +63,10 @@ def test_once_publishes_every_event_and_reports_the_metrics(broker):
     make_history()
     result = call("publish_events", "--once", "--batch-size", "4")
     assert result.code == 0, result.err
-    assert "events_published_total=11 publish_failures_total=0" in result.out
+    assert (
+        f"events_published_total={HISTORY_EVENTS} publish_failures_total=0"
+        in result.out
+    )
     assert "outbox_pending=0 outbox_lag_seconds=0.000" in result.out
     messages = broker.drain()
     assert sorted(int(m.message_id) for m in messages) == event_ids()
@@ -87,8 +91,8 @@ def test_once_with_the_broker_down_exits_non_zero_and_marks_nothing(broker, sett
     result = call("publish_events", "--once")
     assert result.code == 1
     assert "CommandError: broker unavailable" in result.err
-    assert "publish_failures_total=1 outbox_pending=11" in result.err
-    assert PendingEvent.objects.count() == 11
+    assert f"publish_failures_total=1 outbox_pending={HISTORY_EVENTS}" in result.err
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
     assert broker.drain() == []
 
 
@@ -100,7 +104,7 @@ def test_once_with_the_broker_down_is_one_line_without_traceback(broker):
     assert relay.returncode == 1
     assert "Traceback" not in err
     assert err.splitlines()[-1].startswith("CommandError: broker unavailable")
-    assert PendingEvent.objects.count() == 11
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -108,13 +112,13 @@ def test_the_loop_publishes_new_events_and_stops_on_sigterm(broker):
     relay = start(broker, "--poll-interval", "0.1")
     make_history()  # written while the relay polls
     received = []
-    wait_for(lambda: received.extend(broker.drain()) or len(received) >= 11)
+    wait_for(lambda: received.extend(broker.drain()) or len(received) >= HISTORY_EVENTS)
     relay.send_signal(signal.SIGTERM)
     out, err = relay.communicate(timeout=30)
     assert relay.returncode == 0, err
     assert sorted(int(m.message_id) for m in received) == event_ids()
     assert "relay: stopped" in out
-    assert "events_published_total=11" in out.splitlines()[-2]
+    assert f"events_published_total={HISTORY_EVENTS}" in out.splitlines()[-2]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -130,8 +134,8 @@ def test_the_loop_retries_with_backoff_while_the_broker_is_down(broker):
     assert relay.returncode == 0, err
     retries = [line.rsplit(" ", 1)[-1].strip() for line in seen if "retrying" in line]
     assert retries == ["1s", "2s", "4s"]
-    assert "publish_failures_total=2 outbox_pending=11" in "".join(seen)
-    assert PendingEvent.objects.count() == 11
+    assert f"publish_failures_total=2 outbox_pending={HISTORY_EVENTS}" in "".join(seen)
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -144,7 +148,7 @@ def test_two_relay_processes_publish_each_event_once(broker):
         assert relay.returncode == 0, err
     messages = broker.drain()
     assert sorted(int(m.message_id) for m in messages) == event_ids()
-    assert len(messages) == 44
+    assert len(messages) == 4 * HISTORY_EVENTS
 
 
 def test_help_explains_the_command(django_db_setup):

@@ -16,7 +16,13 @@ from presentation.orders.metrics import RELAY_REGISTRY
 from tests.architecture.test_deployment_files import SERVICES
 from tests.commands.support import call, manage
 from tests.commands.test_publish_events import start, wait_for
-from tests.events_support import CLOSED_AMQP_URL, TestBroker, make_history, open_broker
+from tests.events_support import (
+    CLOSED_AMQP_URL,
+    HISTORY_EVENTS,
+    TestBroker,
+    make_history,
+    open_broker,
+)
 
 PUBLISHED = "orderly_events_published_total"
 FAILURES = "orderly_event_publish_failures_total"
@@ -76,10 +82,10 @@ def test_once_counts_what_it_published_and_sets_the_backlog(broker):
     result = call("publish_events", "--once", "--batch-size", "4")
 
     assert result.code == 0, result.err
-    assert value(PUBLISHED) - before[0] == 11
+    assert value(PUBLISHED) - before[0] == HISTORY_EVENTS
     assert value(FAILURES) - before[1] == 0
     assert (value(PENDING), value(LAG)) == (0, 0)
-    assert len(broker.drain()) == 11
+    assert len(broker.drain()) == HISTORY_EVENTS
 
 
 @pytest.mark.django_db
@@ -93,7 +99,7 @@ def test_a_broker_failure_is_counted_and_the_backlog_shows_the_lag(broker, setti
     assert result.code == 1
     assert value(PUBLISHED) - before[0] == 0
     assert value(FAILURES) - before[1] == 1
-    assert value(PENDING) == 11
+    assert value(PENDING) == HISTORY_EVENTS
     assert value(LAG) > 0
 
 
@@ -104,7 +110,7 @@ def test_the_loop_serves_its_metrics_on_the_metrics_port(broker):
     try:
         wait_for(lambda: scraped(port).get(PUBLISHED) == 0)
         make_history()  # written while the relay polls
-        wait_for(lambda: scraped(port).get(PUBLISHED) == 11)
+        wait_for(lambda: scraped(port).get(PUBLISHED) == HISTORY_EVENTS)
         metrics = scrape(port)
         assert metrics[FAILURES] == 0
         assert (metrics[PENDING], metrics[LAG]) == (0, 0)
@@ -115,7 +121,7 @@ def test_the_loop_serves_its_metrics_on_the_metrics_port(broker):
         relay.send_signal(signal.SIGTERM)
         out, err = relay.communicate(timeout=30)
     assert relay.returncode == 0, err
-    assert len(broker.drain()) == 11
+    assert len(broker.drain()) == HISTORY_EVENTS
     assert "relay: stopped" in out
     with pytest.raises(OSError):
         scrape(port)  # the server went with the process
@@ -135,9 +141,13 @@ def test_with_the_broker_down_the_scrape_shows_failures_and_the_growing_lag(brok
         relay.send_signal(signal.SIGTERM)
         _, err = relay.communicate(timeout=30)
     assert relay.returncode == 0, err
-    assert (first[PUBLISHED], first[PENDING], second[PENDING]) == (0, 11, 11)
+    assert (first[PUBLISHED], first[PENDING], second[PENDING]) == (
+        0,
+        HISTORY_EVENTS,
+        HISTORY_EVENTS,
+    )
     assert 0 < first[LAG] < second[LAG]
-    assert PendingEvent.objects.count() == 11
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
 
 
 @pytest.mark.django_db
@@ -150,7 +160,7 @@ def test_a_metrics_port_in_use_is_one_line_and_publishes_nothing(broker):
         result = call("publish_events", "--once", "--metrics-port", str(port))
     assert result.code == 1
     assert f"cannot serve metrics on 127.0.0.1:{port}" in result.err
-    assert PendingEvent.objects.count() == 11
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
     assert broker.drain() == []
 
 

@@ -55,11 +55,13 @@ MODEL_NAMES = {
     "ProductCreateInput",
     "ProductOutput",
     "ProductPage",
+    "ReceivePaymentWebhookBody",
     "RegisterInput",
     "TokenObtainInput",
     "TokenPairOutput",
     "TokenRefreshInput",
     "UserOutput",
+    "WebhookReceivedOutput",
 }
 # One module per operation, named by its operationId, grouped by tag.
 OPERATION_MODULES = {
@@ -73,7 +75,12 @@ OPERATION_MODULES = {
         "place_order",
         "ship_order",
     },
-    "payments": {"get_payment", "list_payments", "pay_order"},
+    "payments": {
+        "get_payment",
+        "list_payments",
+        "pay_order",
+        "receive_payment_webhook",
+    },
     "products": {
         "create_product",
         "deactivate_product",

@@ -14,7 +14,7 @@ from business.orders import NewLine, OrderService
 from business.payments import PaymentService
 from data.orders.events import EventRepository
 from data.orders.models import Order
-from data.payments.models import Payment
+from data.payments.models import Payment, Refund
 from data.payments.repository import PaymentRepository
 from data.unit_of_work import DjangoUnitOfWork
 from tests.factories import ProductFactory
@@ -38,8 +38,9 @@ class FailsAfterTheRefund(EventRepository):
 
     def add(self, *, order_id: int, type: str, **fields: Any):
         if type == "payment.refunded":
-            # The payment was marked refunded in this very transaction.
-            self.refund_written = PaymentRepository().find_succeeded(order_id) is None
+            # The refund was counted against the payment in this very transaction.
+            live = PaymentRepository().find_live(order_id)
+            self.refund_written = live is not None and live.amount_refunded > 0
             raise RuntimeError("the event store failed after the refund")
         return super().add(order_id=order_id, type=type, **fields)
 
@@ -81,7 +82,7 @@ def test_a_committed_cancel_counts_one_refund(buyer):
     assert Payment.objects.get(order_id=order.id).status == "refunded"
 
 
-def test_a_cancel_that_rolls_back_counts_nothing(buyer):
+def test_a_cancel_whose_refund_rolls_back_counts_nothing(buyer):
     order, _ = paid_order(buyer)
     events = FailsAfterTheRefund()
     before = value(REFUNDED)
@@ -91,8 +92,10 @@ def test_a_cancel_that_rolls_back_counts_nothing(buyer):
 
     assert events.refund_written is True
     assert value(REFUNDED) == before
+    # The cancel committed with its refund pending; the refund's settling did not.
     assert Payment.objects.get(order_id=order.id).status == "succeeded"
-    assert Order.objects.get(pk=order.id).status == "paid"
+    assert Refund.objects.get().status == "pending"
+    assert Order.objects.get(pk=order.id).status == "cancelled"
 
 
 def test_a_refund_counts_at_commit_not_before(buyer):
@@ -100,7 +103,7 @@ def test_a_refund_counts_at_commit_not_before(buyer):
     before = value(REFUNDED)
 
     with DjangoUnitOfWork():
-        PaymentRepository().mark_refunded(payment)
+        PaymentRepository().add_refunded(payment, payment.amount)
         assert value(REFUNDED) == before
 
     assert value(REFUNDED) == before + 1
@@ -111,7 +114,7 @@ def test_a_refund_in_a_rolled_back_savepoint_counts_nothing(buyer):
     before = value(REFUNDED)
 
     with DjangoUnitOfWork(), pytest.raises(RuntimeError), transaction.atomic():
-        PaymentRepository().mark_refunded(payment)
+        PaymentRepository().add_refunded(payment, payment.amount)
         raise RuntimeError("the savepoint rolls back")
 
     assert value(REFUNDED) == before

@@ -18,6 +18,7 @@ from data.orders.outbox import OutboxRepository
 from presentation.management.relay_loop import Backoff, LoopReport, run_relay
 from tests.events_support import (
     CLOSED_AMQP_URL,
+    HISTORY_EVENTS,
     Received,
     TestBroker,
     assert_valid,
@@ -58,7 +59,11 @@ def test_every_event_arrives_exactly_once_and_matches_its_schema(broker):
     for message in messages:
         assert_valid(message)
     assert_in_order_per_order(messages)
-    assert (report.published_total, report.pending, report.lag_seconds) == (11, 0, 0)
+    assert (report.published_total, report.pending, report.lag_seconds) == (
+        HISTORY_EVENTS,
+        0,
+        0,
+    )
 
 
 @pytest.mark.django_db
@@ -103,7 +108,7 @@ def test_a_broker_outage_loses_nothing_and_marks_nothing(broker, settings):
     settings.AMQP_URL = CLOSED_AMQP_URL
     report = relay().publish_pending(batch_size=5)
     assert report.batch.failed and "broker unavailable" in report.batch.error
-    assert PendingEvent.objects.count() == 11
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
     settings.AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
     relay().publish_pending(batch_size=5)
     messages = broker.drain()
@@ -131,7 +136,7 @@ def test_an_outage_mid_batch_keeps_the_rest_for_later_in_order(broker):
     make_history()
     report = relay(publisher=FailingAfter(4)).publish_pending(batch_size=100)
     assert (report.batch.published, report.batch.failed) == (4, True)
-    assert PendingEvent.objects.count() == 7
+    assert PendingEvent.objects.count() == HISTORY_EVENTS - 4
     relay().publish_pending(batch_size=100)
     messages = broker.drain()
     assert [int(m.message_id) for m in messages] == all_event_ids()
@@ -164,10 +169,10 @@ def test_a_crash_before_marking_republishes_and_the_consumer_deduplicates(broker
     make_history()
     with pytest.raises(RuntimeError, match="killed"):
         relay(outbox=CrashBeforeMark()).publish_pending(batch_size=100)
-    assert PendingEvent.objects.count() == 11  # rolled back: at least once
+    assert PendingEvent.objects.count() == HISTORY_EVENTS  # rolled back: at least once
     relay().publish_pending(batch_size=100)
     messages = broker.drain()
-    assert len(messages) == 22
+    assert len(messages) == 2 * HISTORY_EVENTS
     handled: list[int] = []
     consumer = IdempotentConsumer(lambda body: handled.append(body["id"]))
     for message in messages:
@@ -192,9 +197,9 @@ def test_the_loop_backs_off_while_the_broker_is_down(broker, settings):
     )
     assert waits == [1, 2, 4, 4, 4]
     assert [r.report.failures_total for r in reports] == [1, 2, 3, 4, 5]
-    assert reports[-1].report.pending == 11
+    assert reports[-1].report.pending == HISTORY_EVENTS
     assert reports[-1].report.lag_seconds > 0
-    assert PendingEvent.objects.count() == 11
+    assert PendingEvent.objects.count() == HISTORY_EVENTS
 
 
 def _write_events(orders: int, per_order: int) -> None:

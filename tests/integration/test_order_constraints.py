@@ -69,31 +69,44 @@ def payment(order, status) -> dict:
     }
 
 
-def test_an_order_has_at_most_one_succeeded_payment(db):
+@pytest.mark.parametrize(
+    "live", ["pending", "succeeded", "partially_refunded", "refunded"]
+)
+def test_an_order_has_at_most_one_live_payment(db, live):
+    # Whatever the application does: never two charges of one order.
     order = OrderFactory()
+    Payment.objects.create(**payment(order, live))
+    for other in ("pending", "succeeded"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Payment.objects.create(**payment(order, other))
     repo = PaymentRepository()
-    repo.add(**payment(order, "succeeded"))
     with pytest.raises(DuplicateError), transaction.atomic():
-        repo.add(**payment(order, "succeeded"))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Payment.objects.create(**payment(order, "succeeded"))
+        repo.add(
+            order_id=order.pk,
+            amount=Decimal("10.00"),
+            currency="EUR",
+            payment_method="tok",
+        )
     assert Payment.objects.filter(order=order).count() == 1
 
 
-def test_an_order_may_have_many_failed_and_refunded_payments(db):
+def test_an_order_may_have_many_failed_payments_beside_its_live_one(db):
     order = OrderFactory()
-    repo = PaymentRepository()
-    for status in ("failed", "failed", "refunded", "succeeded", "failed"):
-        repo.add(**payment(order, status))
-    assert Payment.objects.filter(order=order).count() == 5
+    for status in ("failed", "failed", "succeeded", "failed"):
+        Payment.objects.create(**payment(order, status))
+    assert Payment.objects.filter(order=order).count() == 4
 
 
-def test_a_refunded_payment_frees_the_order_for_a_new_succeeded_one(db):
+def test_the_database_keeps_refunds_within_the_amount(db):
     order = OrderFactory()
-    repo = PaymentRepository()
-    repo.mark_refunded(repo.add(**payment(order, "succeeded")))
-    repo.add(**payment(order, "succeeded"))
-    assert Payment.objects.filter(order=order, status="succeeded").count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            **payment(order, "refunded"), amount_refunded=Decimal("10.01")
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            **payment(order, "refunded"), amount_refunded=Decimal("-0.01")
+        )
 
 
 @pytest.fixture

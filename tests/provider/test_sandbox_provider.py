@@ -22,7 +22,6 @@ from sandbox_provider.webhooks import sign
 from tests.provider_support import (
     WEBHOOK_SECRET,
     SandboxProcess,
-    free_port,
     sandbox_provider,
 )
 
@@ -71,7 +70,8 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        # Port 0: the system picks a free one, never one of the provider's range.
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

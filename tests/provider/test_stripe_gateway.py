@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 
 from data.payments.breaker import CircuitBreaker
-from data.payments.stripe_gateway import (
-    InvalidSignature,
-    Outcome,
-    ProviderUnavailable,
-    StripeGateway,
-    minor_units,
-)
+from data.payments.provider import InvalidSignature, Outcome, ProviderUnavailable
+from data.payments.stripe_gateway import StripeGateway, minor_units
 from sandbox_provider.webhooks import event, sign
 from tests.provider_support import (
     API_KEY,

@@ -10,16 +10,26 @@ from decimal import Decimal
 from typing import Any
 
 from business.idempotency.ports import IdempotencyKeys
-from business.payments.ports import Payments
+from business.payments.ports import PaymentGateway, Payments
 from data.catalog.repository import ProductRecord, Reservation, Shortfall
 from data.errors import DuplicateError, OutOfStock
-from data.idempotency.repository import ClaimOutcome, StoredKey
+from data.idempotency.repository import KeyScope, StoredAnswer, StoredKey
 from data.orders.events import EventRecord
 from data.orders.repository import OrderLineRecord, OrderRecord
 from data.orders.statuses import OrderStatus
-from data.payments.gateway import ChargeResult
-from data.payments.repository import OwnedPayment, PaymentRecord, SucceededPayment
-from data.payments.statuses import PaymentStatus
+from data.payments.provider import (
+    InvalidSignature,
+    Outcome,
+    ProviderEvent,
+    ProviderResult,
+)
+from data.payments.repository import (
+    OwnedPayment,
+    PaymentRecord,
+    PendingSummary,
+    RefundRecord,
+)
+from data.payments.statuses import LIVE, PaymentStatus, RefundStatus
 from data.records import Page, PageRequest
 from tests.unit.fakes import EPOCH, FakeProductRepository, FakeUnitOfWork
 
@@ -209,43 +219,46 @@ class FakeEventRepository:
 
 
 class FakePaymentRepository:
-    """PaymentRepository's methods, over a dict; owners come from the orders."""
+    """PaymentRepository's methods, over dicts; owners come from the orders."""
 
     def __init__(self, orders: FakeOrderRepository) -> None:
         self.rows: dict[int, PaymentRecord] = {}
-        self.references: dict[int, str] = {}
+        self.refunds: dict[int, RefundRecord] = {}
+        self.events_seen: set[str] = set()
         self._orders = orders
         self._ids = itertools.count(1)
-        self._now = _Clock()
+        self._refund_ids = itertools.count(1)
+        # Real time: reconciliation and the pending gauge compare with the clock.
+        self._now = lambda: datetime.now(UTC)
 
     def add(
-        self,
-        *,
-        order_id: int,
-        amount: Decimal,
-        currency: str,
-        status: PaymentStatus,
-        failure_reason: str = "",
-        gateway_reference: str = "",
+        self, *, order_id: int, amount: Decimal, currency: str, payment_method: str
     ) -> PaymentRecord:
-        # The partial unique index: one succeeded payment per order.
-        if (
-            status == PaymentStatus.SUCCEEDED
-            and self.find_succeeded(order_id) is not None
-        ):
+        # The partial unique index: one live payment per order.
+        if self.find_live(order_id) is not None:
             raise DuplicateError("order_id")
+        now = self._now()
         payment = PaymentRecord(
             id=next(self._ids),
             order_id=order_id,
             amount=amount,
+            amount_refunded=Decimal("0.00"),
             currency=currency,
-            status=status,
-            failure_reason=failure_reason,
-            created_at=self._now(),
+            status=PaymentStatus.PENDING,
+            failure_reason="",
+            gateway_reference="",
+            payment_method=payment_method,
+            created_at=now,
+            updated_at=now,
         )
         self.rows[payment.id] = payment
-        self.references[payment.id] = gateway_reference
         return payment
+
+    def find(self, payment_id: int) -> PaymentRecord | None:
+        return self.rows.get(payment_id)
+
+    def lock(self, payment_id: int) -> PaymentRecord | None:
+        return self.rows.get(payment_id)
 
     def find_with_owner(self, payment_id: int) -> OwnedPayment | None:
         payment = self.rows.get(payment_id)
@@ -254,15 +267,65 @@ class FakePaymentRepository:
         owner = self._orders.rows[payment.order_id].customer_id
         return OwnedPayment(payment=payment, customer_id=owner)
 
-    def find_succeeded(self, order_id: int) -> SucceededPayment | None:
-        for payment in self.rows.values():
-            if (
-                payment.order_id == order_id
-                and payment.status == PaymentStatus.SUCCEEDED
-            ):
-                reference = self.references[payment.id]
-                return SucceededPayment(payment=payment, gateway_reference=reference)
-        return None
+    def find_live(self, order_id: int) -> PaymentRecord | None:
+        return next(
+            (
+                p
+                for p in self.rows.values()
+                if p.order_id == order_id and p.status in LIVE
+            ),
+            None,
+        )
+
+    def settle(
+        self,
+        payment: PaymentRecord,
+        status: PaymentStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+    ) -> PaymentRecord:
+        settled = replace(
+            payment,
+            status=status,
+            gateway_reference=gateway_reference or payment.gateway_reference,
+            failure_reason=failure_reason,
+            updated_at=self._now(),
+        )
+        self.rows[payment.id] = settled
+        return settled
+
+    def add_refunded(self, payment: PaymentRecord, amount: Decimal) -> PaymentRecord:
+        refunded = payment.amount_refunded + amount
+        assert refunded <= payment.amount, "the CHECK constraint refuses more"
+        status = (
+            PaymentStatus.REFUNDED
+            if refunded == payment.amount
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        changed = replace(payment, amount_refunded=refunded, status=status)
+        self.rows[payment.id] = changed
+        return changed
+
+    def list_pending(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]:
+        return sorted(
+            p.id
+            for p in self.rows.values()
+            if p.status is PaymentStatus.PENDING
+            and p.updated_at < before
+            and p.id > after_id
+        )[:limit]
+
+    def pending_summary(self, *, before: datetime) -> PendingSummary:
+        payments = [p for p in self.rows.values() if p.status is PaymentStatus.PENDING]
+        refunds = [r for r in self.refunds.values() if r.status is RefundStatus.PENDING]
+        times = [p.updated_at for p in payments] + [r.updated_at for r in refunds]
+        return PendingSummary(
+            stale=sum(1 for when in times if when < before),
+            oldest=min(times, default=None),
+        )
 
     def list_payments(
         self, *, customer_id: int | None, page: PageRequest
@@ -276,34 +339,110 @@ class FakePaymentRepository:
         items = tuple(rows[page.offset : page.offset + page.size])
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
-    def mark_refunded(self, payment: PaymentRecord) -> PaymentRecord:
-        refunded = replace(payment, status=PaymentStatus.REFUNDED)
-        self.rows[payment.id] = refunded
-        return refunded
+    def add_refund(
+        self, payment: PaymentRecord, amount: Decimal, reason: str = ""
+    ) -> RefundRecord:
+        now = self._now()
+        refund = RefundRecord(
+            id=next(self._refund_ids),
+            payment_id=payment.id,
+            amount=amount,
+            status=RefundStatus.PENDING,
+            reason=reason,
+            failure_reason="",
+            gateway_reference="",
+            created_at=now,
+            updated_at=now,
+        )
+        self.refunds[refund.id] = refund
+        return refund
+
+    def find_refund(self, refund_id: int) -> RefundRecord | None:
+        return self.refunds.get(refund_id)
+
+    def lock_refund(self, refund_id: int) -> RefundRecord | None:
+        return self.refunds.get(refund_id)
+
+    def settle_refund(
+        self,
+        refund: RefundRecord,
+        status: RefundStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+    ) -> RefundRecord:
+        settled = replace(
+            refund,
+            status=status,
+            gateway_reference=gateway_reference or refund.gateway_reference,
+            failure_reason=failure_reason,
+            updated_at=self._now(),
+        )
+        self.refunds[refund.id] = settled
+        return settled
+
+    def list_pending_refunds(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]:
+        return sorted(
+            r.id
+            for r in self.refunds.values()
+            if r.status is RefundStatus.PENDING
+            and r.updated_at < before
+            and r.id > after_id
+        )[:limit]
+
+    def first_sight(self, event_id: str, event_type: str) -> bool:
+        seen = event_id in self.events_seen
+        self.events_seen.add(event_id)
+        return not seen
 
 
 class FakeGateway:
-    """The sandbox's tokens, remembering every charge and refund."""
+    """The sandbox's tokens, remembering every call; `answer` can be set to
+    PENDING (no answer) or a `down` count of seconds (the breaker open)."""
 
     TOKENS = {"tok_visa": "", "tok_chargeDeclined": "Your card was declined."}
 
     def __init__(self) -> None:
-        self.charges: list[tuple[str, Decimal, str]] = []
-        self.refunds: list[tuple[str, Decimal, str]] = []
+        self.charges: list[tuple[int, str, Decimal, str]] = []
+        self.refunds: list[tuple[int, str, Decimal, str]] = []
+        self.silent = False
+        self.down = 0
+        self.events: dict[str, ProviderEvent] = {}
 
     def recognises(self, token: str) -> bool:
         return token in self.TOKENS
 
-    def charge(self, *, token: str, amount: Decimal, currency: str) -> ChargeResult:
-        self.charges.append((token, amount, currency))
+    def retry_after(self) -> int:
+        return self.down
+
+    def charge(
+        self, *, payment_id: int, token: str, amount: Decimal, currency: str
+    ) -> ProviderResult:
+        self.charges.append((payment_id, token, amount, currency))
+        if self.silent:
+            return ProviderResult(outcome=Outcome.PENDING)
         reason = self.TOKENS[token]
-        reference = f"ref_{len(self.charges)}"
-        return ChargeResult(
-            succeeded=not reason, reference=reference, failure_reason=reason
+        return ProviderResult(
+            outcome=Outcome.FAILED if reason else Outcome.SUCCEEDED,
+            reference=f"pi_{payment_id}",
+            failure_reason=reason,
         )
 
-    def refund(self, *, reference: str, amount: Decimal, currency: str) -> None:
-        self.refunds.append((reference, amount, currency))
+    def refund(
+        self, *, refund_id: int, reference: str, amount: Decimal, currency: str
+    ) -> ProviderResult:
+        self.refunds.append((refund_id, reference, amount, currency))
+        if self.silent:
+            return ProviderResult(outcome=Outcome.PENDING)
+        return ProviderResult(outcome=Outcome.SUCCEEDED, reference=f"re_{refund_id}")
+
+    def verify(self, body: bytes, signature: str) -> ProviderEvent:
+        """The event filed under `signature`; any other signature is bad."""
+        if signature not in self.events:
+            raise InvalidSignature("bad signature")
+        return self.events[signature]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -311,7 +450,7 @@ class _KeyRow:
     id: int
     fingerprint: str
     created_at: datetime
-    locked_at: datetime
+    resource_id: int | None = None
     response_status: int | None = None
     response_body: str = ""
     response_content_type: str = ""
@@ -320,11 +459,15 @@ class _KeyRow:
         return StoredKey(
             id=self.id,
             fingerprint=self.fingerprint,
-            locked_at=self.locked_at,
+            resource_id=self.resource_id,
             response_status=self.response_status,
             response_body=self.response_body,
             response_content_type=self.response_content_type,
         )
+
+
+def _scope(scope: KeyScope) -> tuple[int, str, str, str]:
+    return (scope.user_id, scope.method, scope.path, scope.key)
 
 
 class FakeIdempotencyRepository:
@@ -338,36 +481,44 @@ class FakeIdempotencyRepository:
         self.rows: dict[tuple[int, str, str, str], _KeyRow] = {}
         self._ids = itertools.count(1)
 
-    def claim(
-        self, *, user_id: int, method: str, path: str, key: str, fingerprint: str
-    ) -> ClaimOutcome:
-        scope = (user_id, method, path, key)
-        if scope in self.rows:
-            return ClaimOutcome(claimed=False, key=self.rows[scope].stored())
-        now = datetime.now(UTC)
-        row = _KeyRow(
-            id=next(self._ids), fingerprint=fingerprint, created_at=now, locked_at=now
-        )
-        self.rows[scope] = row
-        return ClaimOutcome(claimed=True, key=row.stored())
+    def find(self, scope: KeyScope) -> StoredKey | None:
+        row = self.rows.get(_scope(scope))
+        return row.stored() if row else None
 
-    def take_over(self, key_id: int, *, fingerprint: str) -> None:
-        row = self._by_id(key_id)
-        row.fingerprint = fingerprint
-        row.locked_at = datetime.now(UTC)
+    def enter(self, scope: KeyScope, *, fingerprint: str) -> StoredKey:
+        row = self.rows.get(_scope(scope))
+        if row is None:
+            row = _KeyRow(
+                id=next(self._ids),
+                fingerprint=fingerprint,
+                created_at=datetime.now(UTC),
+            )
+            self.rows[_scope(scope)] = row
+        return row.stored()
 
-    def finish(self, key_id: int, *, status: int, body: str, content_type: str) -> None:
-        row = self._by_id(key_id)
-        row.response_status = status
-        row.response_body = body
-        row.response_content_type = content_type
+    def bind(self, key_id: int, resource_id: int) -> None:
+        self._by_id(key_id).resource_id = resource_id
 
-    def release(self, key_id: int) -> None:
-        self.rows = {
-            scope: row
-            for scope, row in self.rows.items()
-            if row.id != key_id or row.response_status is not None
-        }
+    def answer(
+        self, scope: KeyScope, *, fingerprint: str, answer: StoredAnswer
+    ) -> None:
+        row = self.rows.get(_scope(scope))
+        if row is None:
+            row = _KeyRow(
+                id=next(self._ids),
+                fingerprint=fingerprint,
+                created_at=datetime.now(UTC),
+            )
+            self.rows[_scope(scope)] = row
+        if row.response_status is None:
+            row.response_status = answer.status
+            row.response_body = answer.body
+            row.response_content_type = answer.content_type
+
+    def release(self, scope: KeyScope) -> None:
+        row = self.rows.get(_scope(scope))
+        if row is not None and row.resource_id is None and row.response_status is None:
+            del self.rows[_scope(scope)]
 
     def purge(self, *, before: datetime) -> int:
         kept = {s: r for s, r in self.rows.items() if r.created_at >= before}
@@ -376,10 +527,8 @@ class FakeIdempotencyRepository:
         return purged
 
     def age(self, key_id: int, by: timedelta) -> None:
-        """Move a key's creation and lock times `by` into the past."""
-        row = self._by_id(key_id)
-        row.created_at -= by
-        row.locked_at -= by
+        """Move a key's creation time `by` into the past."""
+        self._by_id(key_id).created_at -= by
 
     def _by_id(self, key_id: int) -> _KeyRow:
         return next(row for row in self.rows.values() if row.id == key_id)
@@ -395,6 +544,7 @@ class FakeShop:
         self.events = FakeEventRepository()
         self.payments = FakePaymentRepository(self.orders)
         self.gateway = FakeGateway()
+        self.keys = FakeIdempotencyRepository()
 
     def services(self) -> dict[str, Any]:
         """Return the keyword arguments that wire a service to these fakes."""
@@ -404,6 +554,7 @@ class FakeShop:
             "events": self.events,
             "payments": self.payments,
             "gateway": self.gateway,
+            "keys": self.keys,
             "uow": self.uow,
         }
 
@@ -411,5 +562,6 @@ class FakeShop:
 def _conforming(shop: FakeShop) -> None:
     """Do nothing; for mypy, which checks here that fakes fit the ports they fill."""
     payments: Payments = shop.payments
-    keys: IdempotencyKeys = FakeIdempotencyRepository()
-    del payments, keys
+    keys: IdempotencyKeys = shop.keys
+    gateway: PaymentGateway = shop.gateway
+    del payments, keys, gateway

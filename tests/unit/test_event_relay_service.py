@@ -131,7 +131,7 @@ def test_a_message_is_routed_by_type_and_identified_by_the_event_id():
 
 
 def test_every_event_type_the_services_write_has_a_valid_schema():
-    written = {"order.created", "payment.failed", "payment.refunded"}
+    written = {"order.created", "payment.failed", "payment.refunded", "refund.failed"}
     assert set(EVENT_TYPES) == written | set(TRANSITIONS.values())
     for event_type in EVENT_TYPES:
         assert schema_path(event_type).name == f"{event_type}.v1.json"

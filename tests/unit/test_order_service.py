@@ -299,30 +299,69 @@ def test_cancel_restores_stock(world, mug, tea):
     assert world.events.events[-1].data == {"from": "created"}
 
 
+def paid_payment(world, order, reference="pi_ok"):
+    """A payment of `order` that succeeded at the provider as `reference`."""
+    payment = world.payments.add(
+        order_id=order.id, amount=order.total, currency="EUR", payment_method="tok_visa"
+    )
+    return world.payments.settle(
+        payment, PaymentStatus.SUCCEEDED, gateway_reference=reference
+    )
+
+
 def test_cancel_refunds_a_succeeded_payment_after_the_cancel_event(world, mug):
     order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 2)])
-    world.payments.add(
-        order_id=order.id,
-        amount=order.total,
-        currency="EUR",
-        status=PaymentStatus.FAILED,
-        gateway_reference="ref_declined",
+    failed = world.payments.add(
+        order_id=order.id, amount=order.total, currency="EUR", payment_method="x"
     )
-    paid = world.payments.add(
-        order_id=order.id,
-        amount=order.total,
-        currency="EUR",
-        status=PaymentStatus.SUCCEEDED,
-        gateway_reference="ref_ok",
-    )
+    world.payments.settle(failed, PaymentStatus.FAILED, failure_reason="declined")
+    paid = paid_payment(world, order)
     world.service.cancel_order(actor=CAROL, order_id=order.id)
     assert world.payments.rows[paid.id].status == "refunded"
-    assert world.gateway.refunds == [("ref_ok", Decimal("19.80"), "EUR")]
+    assert world.payments.rows[paid.id].amount_refunded == Decimal("19.80")
+    [refund] = world.payments.refunds.values()
+    assert (refund.status, refund.amount, refund.payment_id) == (
+        "succeeded",
+        Decimal("19.80"),
+        paid.id,
+    )
+    assert world.gateway.refunds == [(refund.id, "pi_ok", Decimal("19.80"), "EUR")]
     cancelled, refunded = world.events.list_for_order(order.id)
     assert (cancelled.type, refunded.type) == ("order.cancelled", "payment.refunded")
     assert cancelled.request_id == refunded.request_id == "req-carol"
-    assert refunded.data == {"payment_id": paid.id, "amount": "19.80"}
+    assert refunded.data == {
+        "payment_id": paid.id,
+        "refund_id": refund.id,
+        "amount": "19.80",
+    }
     assert world.stock(mug) == 12
+    # The refund is recorded with the cancel, asked for after it committed, then
+    # settled in a transaction of its own.
+    assert (world.uow.commits, world.uow.rollbacks) == (2, 0)
+
+
+def test_a_refund_without_an_answer_stays_pending(world, mug):
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 2)])
+    paid = paid_payment(world, order)
+    world.gateway.silent = True
+    assert world.service.cancel_order(actor=CAROL, order_id=order.id).status == (
+        "cancelled"
+    )
+    [refund] = world.payments.refunds.values()
+    assert refund.status == "pending"
+    assert world.payments.rows[paid.id].status == "succeeded"
+    assert world.events.types(order.id) == ["order.cancelled"]
+
+
+def test_an_order_with_a_payment_pending_cannot_be_cancelled(world, mug):
+    order = world.place(CAROL, (mug, 1))
+    world.payments.add(
+        order_id=order.id, amount=order.total, currency="EUR", payment_method="x"
+    )
+    with pytest.raises(InvalidTransition) as raised:
+        world.service.cancel_order(actor=CAROL, order_id=order.id)
+    assert "pending" in raised.value.detail
+    assert world.orders.find(order.id).status == "created"
 
 
 def test_cancel_without_a_payment_refunds_nothing(world, mug):
