@@ -98,15 +98,17 @@ class PaymentService:
             raise RuleViolation.single(
                 "payment_token", "invalid", "This payment token is not recognised."
             )
-        wait = self._gateway.retry_after()
-        if wait:
-            raise ProviderDown(wait)
         with atomic(self._uow):
             entry = enter(self._keys, keyed) if keyed else None
             if entry is not None and entry.made is not None:
+                # A retry resumes what its key made, whatever the breaker says.
                 payment = self._payments.find(entry.made)
                 assert payment is not None, "a key's payment commits with the key"
             else:
+                wait = self._gateway.retry_after()
+                if wait:
+                    # Raised in the transaction: the key's row goes with it.
+                    raise ProviderDown(wait)
                 payment = self._record_intent(actor, order_id, amount, token)
                 if entry is not None:
                     self._keys.bind(entry.key_id, payment.id)

@@ -35,18 +35,28 @@ class CircuitBreaker:
     def retry_after(self) -> int:
         """Return 0 if a call may go through now, else whole seconds to wait.
 
-        A 0 in the half-open state admits this one call as the trial.
+        A question only: it takes nothing (a caller that only looks must not use
+        up the half-open trial; see `admit`).
         """
         with self._lock:
-            if self._opened_at is None:
-                return 0
-            left = self._opened_at + self._cooldown - self._clock()
-            if left > 0:
-                return max(1, math.ceil(left))
-            if self._trial:
-                return 1
-            self._trial = True
+            return self._wait()
+
+    def admit(self) -> int:
+        """`retry_after` for a call about to be made: in the half-open state a
+        0 takes the one trial, whose result `succeeded` or `failed` reports."""
+        with self._lock:
+            wait = self._wait()
+            if wait == 0 and self._opened_at is not None:
+                self._trial = True
+            return wait
+
+    def _wait(self) -> int:
+        if self._opened_at is None:
             return 0
+        left = self._opened_at + self._cooldown - self._clock()
+        if left > 0:
+            return max(1, math.ceil(left))
+        return 1 if self._trial else 0
 
     def succeeded(self) -> None:
         """Record a call the provider answered: the breaker closes."""

@@ -160,7 +160,7 @@ class StripeGateway:
 
     def _call(self, create: Any, params: Any, key: str) -> Any:
         """Make one call through the breaker; None when no answer came."""
-        wait = self._breaker.retry_after()
+        wait = self._breaker.admit()
         if wait:
             raise ProviderUnavailable(wait)
         try:

@@ -52,8 +52,11 @@ def test_after_the_cooldown_one_trial_goes_through() -> None:
     for _ in range(3):
         subject.failed()
     clock.now += 30
-    assert subject.retry_after() == 0  # the trial
+    assert subject.retry_after() == 0  # asking takes nothing
+    assert subject.retry_after() == 0
+    assert subject.admit() == 0  # the trial
     assert subject.retry_after() == 1  # everyone else waits for it
+    assert subject.admit() == 1
 
 
 def test_a_good_trial_closes_it() -> None:
@@ -62,7 +65,7 @@ def test_a_good_trial_closes_it() -> None:
     for _ in range(3):
         subject.failed()
     clock.now += 30
-    subject.retry_after()
+    subject.admit()
     subject.succeeded()
     assert not subject.is_open
     assert subject.retry_after() == 0
@@ -74,6 +77,6 @@ def test_a_bad_trial_reopens_it_for_a_whole_cooldown() -> None:
     for _ in range(3):
         subject.failed()
     clock.now += 30
-    subject.retry_after()
+    subject.admit()
     subject.failed()
     assert subject.retry_after() == 30

@@ -26,6 +26,7 @@ DAVE = Actor(user_id=2)
 STAFF = Actor(user_id=9, is_staff=True)
 SYSTEM = Actor.system(request_id="req-hook")
 SCOPE = KeyScope(user_id=1, method="POST", path="/api/v1/payments/", key="k1")
+SCOPE2 = KeyScope(user_id=1, method="POST", path="/api/v1/payments/", key="k2")
 
 
 class World(FakeShop):
@@ -199,6 +200,18 @@ def test_a_provider_known_to_be_down_stores_and_charges_nothing(world):
     assert world.payments.rows == {}
     assert world.gateway.charges == []
     assert world.orders.locked == []
+
+
+def test_a_keyed_retry_resumes_its_payment_while_the_provider_is_down(world):
+    # Found by tests/proofs: the breaker was asked before the key was entered.
+    keyed = KeyedRequest(scope=SCOPE, fingerprint="f")
+    first = world.pay(keyed=keyed)
+    world.gateway.down = 30
+    assert world.pay(keyed=keyed) == first
+    with pytest.raises(ProviderDown):
+        world.pay(keyed=KeyedRequest(scope=SCOPE2, fingerprint="f"))
+    assert len(world.payments.rows) == 1  # the new request stored nothing
+    assert world.uow.rollbacks == 1  # and its transaction (the key's row) rolled back
 
 
 def test_a_retry_with_the_key_resumes_the_pending_payment(world):
