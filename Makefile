@@ -51,7 +51,7 @@ format: install  ## Format and fix what ruff can.
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install  ## wrk: Orderly vs the flat-DRF peer (../shared/peers), 10,000 products, 2 workers each.
+bench: install  ## wrk: Orderly vs the flat-DRF peer (../shared/peers), 10,000 products, 2 workers each; BEFORE="REV ..." adds those revisions.
 	bench/bench.sh
 
 bench-import: install  ## Time import_products vs psql \copy + upsert at 100k and ROWS rows (its own database).

@@ -1,43 +1,47 @@
-"""Print the bench table: each scenario's numbers for both servers and the rps ratio."""
+"""Print the bench table: each scenario's medians per server, and Orderly's ratios."""
 
 import sys
 from collections import defaultdict
 from statistics import median
 
+SCENARIOS = ["list50", "detail", "search", "order_create", "payment"]
+
 
 def main(path: str) -> int:
-    """Read `<app> <round> <scenario> k=v ...` lines; print medians over rounds."""
+    """Read `<server> <round> <scenario> k=v ...` lines; print medians over rounds."""
     runs: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     with open(path) as lines:
         for line in lines:
-            app, _round, scenario, *fields = line.split()
-            runs[(app, scenario)].append(
+            server, _round, scenario, *fields = line.split()
+            runs[(server, scenario)].append(
                 {k: float(v) for k, v in (f.split("=") for f in fields)}
             )
-    scenarios = sorted(
-        {s for _, s in runs}, key=["list50", "detail", "search", "order_create"].index
+    # Orderly first, the revisions it is compared with next, the peer last.
+    servers = sorted(
+        {s for s, _ in runs}, key=lambda s: (s != "orderly", s == "flat", s)
     )
     print(
-        f"{'scenario':<14}{'orderly rps':>12}{'p50':>8}{'p99':>8}{'cpu':>7}"
-        f"{'flat rps':>11}{'p50':>8}{'p99':>8}{'cpu':>7}{'ratio':>8}"
+        f"{'scenario':<14}{'server':<16}{'rps':>9}{'p50':>8}{'p99':>8}{'cpu':>7}"
+        f"{'orderly/this':>14}"
     )
     worst = float("inf")
-    for scenario in scenarios:
-        o = {
-            k: median(r[k] for r in runs[("orderly", scenario)])
-            for k in runs[("orderly", scenario)][0]
+    for scenario in [s for s in SCENARIOS if any(k[1] == s for k in runs)]:
+        medians = {
+            server: {k: median(r[k] for r in rows) for k in rows[0]}
+            for server in servers
+            if (rows := runs.get((server, scenario)))
         }
-        f = {
-            k: median(r[k] for r in runs[("flat", scenario)])
-            for k in runs[("flat", scenario)][0]
-        }
-        ratio = o["rps"] / f["rps"] if f["rps"] else float("nan")
-        worst = min(worst, ratio)
-        print(
-            f"{scenario:<14}{o['rps']:>12.1f}{o['p50_ms']:>8.1f}{o['p99_ms']:>8.1f}"
-            f"{o.get('server_cpu_ms', 0):>7.2f}{f['rps']:>11.1f}{f['p50_ms']:>8.1f}"
-            f"{f['p99_ms']:>8.1f}{f.get('server_cpu_ms', 0):>7.2f}{ratio:>7.2f}x"
-        )
+        orderly = medians.get("orderly", {}).get("rps", float("nan"))
+        for n, (server, m) in enumerate(medians.items()):
+            ratio = "" if server == "orderly" else f"{orderly / m['rps']:.2f}x"
+            if server == "flat":
+                worst = min(worst, orderly / m["rps"])
+            print(
+                f"{scenario if n == 0 else '':<14}{server:<16}{m['rps']:>9.1f}"
+                f"{m['p50_ms']:>8.1f}{m['p99_ms']:>8.1f}"
+                f"{m.get('server_cpu_ms', 0):>7.2f}"
+                f"{ratio:>14}"
+            )
     print(f"worst ratio orderly/flat: {worst:.2f}x (target >= 1.5x)")
     return 0
 
