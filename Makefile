@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderly_bench
 ROWS ?= 1000000
 
-.PHONY: help install run test fuzz e2e lint format bench bench-import clean
+.PHONY: help install run test fuzz e2e lint format bench bench-instructions bench-import clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -53,6 +53,9 @@ format: install  ## Format and fix what ruff can.
 
 bench: install  ## wrk: Orderly vs the flat-DRF peer (../shared/peers), 10,000 products, 2 workers each; BEFORE="REV ..." adds those revisions.
 	bench/bench.sh
+
+bench-instructions: install  ## Instructions per request (callgrind), this tree and BEFORE="REV ..."; after make bench.
+	bench/instructions.sh
 
 bench-import: install  ## Time import_products vs psql \copy + upsert at 100k and ROWS rows (its own database).
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python bench/import_bench.py --rows 100000 $(ROWS)

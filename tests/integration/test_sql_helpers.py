@@ -71,3 +71,18 @@ def test_insert_with_no_children_inserts_the_row_alone():
     )
     assert Order.objects.filter(pk=order_id).exists()
     assert not OrderLine.objects.exists()
+
+
+@pytest.mark.parametrize("names", [("id", "sku"), ("id", "sku", "name", "price")])
+def test_fetch_refuses_names_that_are_not_its_columns_one_for_one(names):
+    ProductFactory(sku="MUG-1", name="Mug")
+    statement = f"SELECT id, sku, name FROM {sql.table(Product)}"
+    with pytest.raises(ValueError):
+        sql.fetch(Product, names, statement, [])
+
+
+def test_fetch_gives_each_row_by_name():
+    made = ProductFactory(sku="MUG-1", name="Mug", price=Decimal("9.90"))
+    statement = f"SELECT price, id, sku FROM {sql.table(Product)}"
+    [row] = sql.fetch(Product, ("price", "id", "sku"), statement, [])
+    assert row == {"price": Decimal("9.90"), "id": made.pk, "sku": "MUG-1"}
