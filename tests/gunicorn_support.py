@@ -55,15 +55,21 @@ def call(
     method: str = "GET",
     body: Any = None,
     headers: dict[str, str] | None = None,
+    timeout: float = 30,
 ) -> Answer:
-    """Make one HTTP request; return status, headers (lower-cased) and JSON body."""
-    data = None if body is None else json.dumps(body).encode()
+    """Make one HTTP request; return status, headers (lower-cased) and JSON body.
+
+    A `bytes` body is sent as it is (a body that is not JSON, or one signed).
+    """
+    data = (
+        body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
+    )
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return _answer(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
         return _answer(error.code, error.headers, error.read())
@@ -103,9 +109,20 @@ def server_env(database: str, port: int, **overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(database: str, *, name: str, **env: str) -> Iterator[str]:
-    """Serve Orderly on `database` while the block runs; yield its base URL."""
-    port = free_port()
+def gunicorn(
+    database: str,
+    *,
+    name: str,
+    port: int | None = None,
+    app: str = "project.wsgi",
+    **env: str,
+) -> Iterator[str]:
+    """Serve Orderly on `database` while the block runs; yield its base URL.
+
+    `port` is one the caller took with `free_port()` (to tell another process
+    the URL first); `app` is the WSGI module to serve.
+    """
+    port = port or free_port()
     RUN_DIR.mkdir(exist_ok=True)
     log = RUN_DIR / f"{name}-{port}.log"
     with log.open("w") as output:
@@ -116,7 +133,7 @@ def gunicorn(database: str, *, name: str, **env: str) -> Iterator[str]:
                 "gunicorn",
                 "--config",
                 "gunicorn.conf.py",
-                "project.wsgi",
+                app,
             ],
             cwd=ROOT,
             env=server_env(database, port, **env),

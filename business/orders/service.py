@@ -141,18 +141,35 @@ class OrderService:
         _visible(actor, self._orders.find(order_id), order_id)
         return self._events.list_for_order(order_id)
 
-    def cancel_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
+    def cancel_order(
+        self, *, actor: Actor, order_id: int, keyed: KeyedRequest | None = None
+    ) -> OrderRecord:
         """Cancel an order: restore its stock and refund what its payment holds.
 
         The refund is recorded pending with the cancellation; the provider is
-        asked after the commit, and its answer settles the refund.
+        asked after the commit, and its answer settles the refund. With a key,
+        the key and the cancellation commit together: a retry resumes the
+        refund its first attempt left pending, whatever happened to it.
         """
         with atomic(self._uow):
-            order = _visible(actor, self._orders.lock(order_id), order_id)
-            done = self._cancel_locked(actor, order)
+            entry = enter(self._keys, keyed) if keyed else None
+            if entry is not None and entry.made is not None:
+                done = self._resumed(actor, entry.made)
+            else:
+                order = _visible(actor, self._orders.lock(order_id), order_id)
+                done = self._cancel_locked(actor, order)
+                if entry is not None:
+                    self._keys.bind(entry.key_id, order.id)
         if done.refund is not None:
             self._settlement.refund(actor, done.refund)
         return done.order
+
+    def _resumed(self, actor: Actor, order_id: int) -> _Cancelled:
+        """What a keyed cancel that committed left: its order, its pending refund."""
+        order = _visible(actor, self._orders.find(order_id), order_id)
+        live = self._payments.find_live(order_id)
+        refund = None if live is None else self._payments.find_pending_refund(live.id)
+        return _Cancelled(order=order, refund=refund)
 
     def cancel_stale_orders(
         self, *, actor: Actor, older_than: timedelta, dry_run: bool = False

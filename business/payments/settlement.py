@@ -150,9 +150,15 @@ class Settlement:
         """`settle_refund` inside the caller's transaction."""
         found = self._payments.find_refund(refund_id)
         assert found is not None, f"refund {refund_id} exists once recorded"
+        paid = self._payments.find(found.payment_id)
+        assert paid is not None, f"refund {refund_id} has its payment"
+        # The order first, as every payment path locks: the event written here
+        # takes the order's key lock at commit, and, after the payment's, would
+        # deadlock with a charge settled at the same time.
+        order = self._orders.lock(paid.order_id)
         payment = self._payments.lock(found.payment_id)
         refund = self._payments.lock_refund(refund_id)
-        assert payment is not None and refund is not None
+        assert order is not None and payment is not None and refund is not None
         status = REFUND_STATUS.get(result.outcome)
         if refund.status is not RefundStatus.PENDING or status is None:
             return refund

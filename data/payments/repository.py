@@ -256,6 +256,16 @@ class PaymentRepository:
         row = Refund.objects.filter(pk=refund_id).values(*_REFUND_FIELDS).first()
         return _to_refund(row) if row else None
 
+    def find_pending_refund(self, payment_id: int) -> RefundRecord | None:
+        """Return the payment's oldest refund still pending, or None."""
+        row = (
+            Refund.objects.filter(payment_id=payment_id, status=RefundStatus.PENDING)
+            .order_by("pk")
+            .values(*_REFUND_FIELDS)
+            .first()
+        )
+        return _to_refund(row) if row else None
+
     def lock_refund(self, refund_id: int) -> RefundRecord | None:
         """Return the refund, locked FOR UPDATE until the transaction ends."""
         row = (

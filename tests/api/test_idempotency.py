@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on POST /orders/ and POST /payments/: replays and refusals."""
+"""`Idempotency-Key` on POST /orders/, /payments/ and cancel: replays and refusals."""
 
 from __future__ import annotations
 
@@ -16,9 +16,19 @@ from data.catalog.models import Product
 from data.idempotency.models import IdempotencyKey
 from data.idempotency.repository import IdempotencyRepository, KeyScope
 from data.orders.models import Order
-from data.payments.models import Payment
+from data.payments.gateway import SandboxGateway
+from data.payments.models import Payment, Refund
+from data.payments.provider import Outcome, ProviderResult
 from presentation.idempotency import idempotent
-from tests.api.order_support import ORDERS, items, pay, place, placed, stock_of
+from tests.api.order_support import (
+    ORDERS,
+    items,
+    order_url,
+    pay,
+    place,
+    placed,
+    stock_of,
+)
 from tests.api.problems import assert_problem
 from tests.factories import ProductFactory
 
@@ -227,3 +237,29 @@ def test_presentation_keeps_only_answers_that_say_what_happened(customer, status
     assert view(request).status_code == status
     stored = list(IdempotencyKey.objects.values_list("response_status", flat=True))
     assert stored == ([status] if kept else [])
+
+
+def test_a_cancel_retried_with_its_key_resumes_the_refund_left_pending(
+    customer_api, mug, monkeypatch
+):
+    order = placed(customer_api, (mug, 1))
+    assert pay(customer_api, order).status_code == 201
+    cancel = order_url(order["id"], "cancel")
+    # The provider does not answer the first refund (a timeout, or a crash).
+    with monkeypatch.context() as patched:
+        patched.setattr(SandboxGateway, "refund", no_answer)
+        first = customer_api.post(cancel, **keyed("cancel-1"))
+    assert first.status_code == 200
+    assert Refund.objects.get().status == "pending"
+    again = customer_api.post(cancel, **keyed("cancel-1"))
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert Refund.objects.get().status == "succeeded"
+    assert Payment.objects.get().status == "refunded"
+    assert stock_of(mug) == 10
+    # Without the key, a second cancel is what it always was.
+    assert_problem(customer_api.post(cancel), 409, "invalid-transition")
+
+
+def no_answer(self, **_: object) -> ProviderResult:
+    return ProviderResult(outcome=Outcome.PENDING)

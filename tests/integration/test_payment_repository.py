@@ -120,6 +120,18 @@ def test_a_refund_is_recorded_pending_then_settled(repo):
     assert Refund.objects.get().gateway_reference == "re_1"
 
 
+def test_find_pending_refund_finds_the_payments_oldest_pending_one(repo):
+    payment = settled(repo, OrderFactory())
+    other = settled(repo, OrderFactory())
+    done = repo.add_refund(payment, Decimal("1.00"))
+    repo.settle_refund(done, RefundStatus.SUCCEEDED, gateway_reference="re_1")
+    pending = repo.add_refund(payment, Decimal("2.00"))
+    repo.add_refund(payment, Decimal("3.00"))
+    repo.add_refund(other, Decimal("4.00"))
+    assert repo.find_pending_refund(payment.id) == pending
+    assert repo.find_pending_refund(settled(repo, OrderFactory()).id) is None
+
+
 def test_pending_rows_are_listed_counted_and_dated(repo):
     old = add(repo, OrderFactory())
     Payment.objects.filter(pk=old.id).update(updated_at=T0)

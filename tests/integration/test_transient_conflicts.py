@@ -1,20 +1,33 @@
-"""A deadlock is answered as a 409 conflict that changed nothing, never as a 500."""
+"""A deadlock is answered as a 409 conflict that changed nothing, never as a 500;
+the payment paths take their locks in one order, so that they do not deadlock."""
 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 
+from business.actor import Actor
 from business.errors import Conflict
+from business.payments.settlement import Settlement
 from business.transaction import ConcurrentUpdate, atomic
 from data.catalog.models import Product
 from data.catalog.repository import ProductRepository
 from data.errors import TransientConflict
+from data.orders.events import EventRepository
+from data.orders.repository import OrderRepository
+from data.payments.gateway import SandboxGateway
+from data.payments.provider import Outcome, ProviderResult
+from data.payments.repository import PaymentRepository
+from data.payments.statuses import PaymentStatus, RefundStatus
 from data.unit_of_work import DjangoUnitOfWork
-from tests.factories import ProductFactory
+from tests.factories import OrderFactory, ProductFactory
+from tests.live_server import database_url
 
 
 def lock_in_order(first: int, second: int, barrier: threading.Barrier) -> str:
@@ -84,3 +97,73 @@ def test_unit_of_work_reports_a_deadlock_as_transient_conflict():
 def test_concurrent_update_is_a_conflict():
     assert issubclass(ConcurrentUpdate, Conflict)
     assert ConcurrentUpdate.code == "concurrent-update"
+
+
+def wait_until_someone_waits_for_a_lock(conninfo: str) -> None:
+    """Return once a transaction of this database waits for a lock (bounded)."""
+    deadline = time.monotonic() + 10
+    with psycopg.connect(conninfo, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("nobody waited for a lock")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
+    # As a cancel's refund is settled while the charge's late webhook is: the
+    # charge's settling locks the order, then the payment.
+    order = OrderFactory(status="paid", total=Decimal("10.00"))
+    payments = PaymentRepository()
+    payment = payments.add(
+        order_id=order.pk, amount=order.total, currency="EUR", payment_method="tok"
+    )
+    payment = payments.settle(payment, PaymentStatus.SUCCEEDED, gateway_reference="p")
+    refund = payments.add_refund(payment, Decimal("10.00"))
+    conninfo = database_url(connection.settings_dict)
+    order_locked = threading.Event()
+
+    def charge_settling() -> str:
+        try:
+            with DjangoUnitOfWork():
+                OrderRepository().lock(order.pk)
+                order_locked.set()
+                wait_until_someone_waits_for_a_lock(conninfo)
+                PaymentRepository().lock(payment.id)
+            return "committed"
+        except Exception as error:
+            return type(error).__name__
+        finally:
+            connection.close()
+
+    def refund_settling() -> str:
+        settlement = Settlement(
+            payments=PaymentRepository(),
+            orders=OrderRepository(),
+            events=EventRepository(),
+            gateway=SandboxGateway(),
+            uow=DjangoUnitOfWork(),
+        )
+        order_locked.wait(timeout=10)
+        done = ProviderResult(outcome=Outcome.SUCCEEDED, reference="re_1")
+        try:
+            settlement.settle_refund(Actor(user_id=None), refund.id, done)
+            return "committed"
+        except Exception as error:
+            return type(error).__name__
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = [pool.submit(charge_settling), pool.submit(refund_settling)]
+        assert [outcome.result(timeout=30) for outcome in outcomes] == [
+            "committed",
+            "committed",
+        ]
+    assert payments.find_refund(refund.id).status is RefundStatus.SUCCEEDED
+    assert payments.find(payment.id).status is PaymentStatus.REFUNDED

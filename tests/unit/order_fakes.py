@@ -360,6 +360,14 @@ class FakePaymentRepository:
     def find_refund(self, refund_id: int) -> RefundRecord | None:
         return self.refunds.get(refund_id)
 
+    def find_pending_refund(self, payment_id: int) -> RefundRecord | None:
+        pending = (
+            r
+            for r in sorted(self.refunds.values(), key=lambda r: r.id)
+            if r.payment_id == payment_id and r.status is RefundStatus.PENDING
+        )
+        return next(pending, None)
+
     def lock_refund(self, refund_id: int) -> RefundRecord | None:
         return self.refunds.get(refund_id)
 

@@ -9,10 +9,12 @@ import pytest
 
 from business.actor import Actor
 from business.errors import NotFound, PermissionDenied, RuleViolation
+from business.idempotency import KeyedRequest
 from business.orders import NewLine, OrderService, OrderStatus
 from business.orders.rules import InsufficientStock, InvalidTransition
 from business.payments import PaymentStatus
 from data.catalog.repository import Reservation, Shortfall
+from data.idempotency.repository import KeyScope
 from tests.unit.order_fakes import (
     FakeShop,
 )
@@ -368,6 +370,50 @@ def test_cancel_without_a_payment_refunds_nothing(world, mug):
     order = world.place(CAROL, (mug, 1))
     world.service.cancel_order(actor=CAROL, order_id=order.id)
     assert world.gateway.refunds == []
+
+
+def cancel_key(order) -> KeyedRequest:
+    path = f"/api/v1/orders/{order.id}/cancel/"
+    scope = KeyScope(user_id=1, method="POST", path=path, key="c1")
+    return KeyedRequest(scope=scope, fingerprint="f")
+
+
+def test_a_keyed_retry_of_a_cancel_resumes_the_refund_it_left_pending(world, mug):
+    # As after a crash between the cancel's commit and the provider's answer.
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 2)])
+    paid = paid_payment(world, order)
+    world.gateway.silent = True
+    keyed = cancel_key(order)
+    world.service.cancel_order(actor=CAROL, order_id=order.id, keyed=keyed)
+    world.gateway.silent = False
+    again = world.service.cancel_order(actor=CAROL, order_id=order.id, keyed=keyed)
+    assert again.status == "cancelled"
+    [refund] = world.payments.refunds.values()
+    assert refund.status == "succeeded"
+    # The same refund asked for twice (the provider dedupes by its id), once made.
+    assert [call[0] for call in world.gateway.refunds] == [refund.id, refund.id]
+    assert world.payments.rows[paid.id].status == "refunded"
+    assert world.stock(mug) == 12
+    assert world.events.types(order.id) == ["order.cancelled", "payment.refunded"]
+
+
+def test_a_keyed_retry_of_a_finished_cancel_changes_nothing(world, mug):
+    order = world.orders.seed(customer_id=1, status=OrderStatus.PAID, lines=[(mug, 2)])
+    paid_payment(world, order)
+    keyed = cancel_key(order)
+    first = world.service.cancel_order(actor=CAROL, order_id=order.id, keyed=keyed)
+    again = world.service.cancel_order(actor=CAROL, order_id=order.id, keyed=keyed)
+    assert again == first
+    assert len(world.gateway.refunds) == 1
+    assert world.stock(mug) == 12
+    assert world.events.types(order.id) == ["order.cancelled", "payment.refunded"]
+
+
+def test_a_retry_of_a_cancel_without_its_key_is_an_invalid_transition(world, mug):
+    order = world.place(CAROL, (mug, 1))
+    world.service.cancel_order(actor=CAROL, order_id=order.id, keyed=cancel_key(order))
+    with pytest.raises(InvalidTransition):
+        world.service.cancel_order(actor=CAROL, order_id=order.id)
 
 
 def test_staff_may_cancel_any_order(world, mug):
