@@ -38,7 +38,14 @@ class DjangoUnitOfWork:
     ) -> None:
         assert self._atomic is not None
         atomic, self._atomic = self._atomic, None
-        atomic.__exit__(exc_type, exc, tb)
+        try:
+            atomic.__exit__(exc_type, exc, tb)
+        except OperationalError as failed:
+            # The COMMIT itself: deferred foreign-key checks take their locks
+            # there, so a deadlock can come last. The transaction is rolled back.
+            if isinstance(failed.__cause__, _TRANSIENT):
+                raise TransientConflict(str(failed.__cause__).strip()) from failed
+            raise
         if isinstance(exc, OperationalError) and isinstance(exc.__cause__, _TRANSIENT):
             raise TransientConflict(str(exc.__cause__).strip()) from exc
 

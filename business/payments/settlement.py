@@ -18,7 +18,7 @@ from business.orders.ports import Events, Orders
 from business.orders.rules import transition_event
 from business.payments.ports import PaymentGateway, Payments
 from business.ports import UnitOfWork
-from business.transaction import atomic
+from business.transaction import ConcurrentUpdate, atomic
 from data.orders.statuses import OrderStatus
 from data.payments.provider import Outcome, ProviderResult, ProviderUnavailable
 from data.payments.repository import PaymentRecord, RefundRecord
@@ -82,7 +82,13 @@ class Settlement:
             # The breaker opened since the caller looked: nothing was sent, and
             # the payment stays pending for a retry, the webhook or reconciliation.
             return payment
-        return self.settle_charge(actor, payment.id, result)
+        try:
+            return self.settle_charge(actor, payment.id, result)
+        except ConcurrentUpdate:
+            # Another settlement of these rows got in the way and ours rolled
+            # back; the provider tells the outcome again (retry, webhook,
+            # reconciliation), so the payment is answered as still pending.
+            return payment
 
     def settle_charge(
         self, actor: Actor, payment_id: int, result: ProviderResult
@@ -135,7 +141,10 @@ class Settlement:
             )
         except ProviderUnavailable:
             return refund
-        return self.settle_refund(actor, refund.id, result)
+        try:
+            return self.settle_refund(actor, refund.id, result)
+        except ConcurrentUpdate:
+            return refund  # as for a charge: still pending, settled again later
 
     def settle_refund(
         self, actor: Actor, refund_id: int, result: ProviderResult

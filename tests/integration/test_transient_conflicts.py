@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
@@ -14,6 +15,7 @@ from django.db import connection
 
 from business.actor import Actor
 from business.errors import Conflict
+from business.payments import PaymentService
 from business.payments.settlement import Settlement
 from business.transaction import ConcurrentUpdate, atomic
 from data.catalog.models import Product
@@ -167,3 +169,47 @@ def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
         ]
     assert payments.find_refund(refund.id).status is RefundStatus.SUCCEEDED
     assert payments.find(payment.id).status is PaymentStatus.REFUNDED
+
+
+def deadlock_on_commit(monkeypatch, commit_number: int) -> None:
+    """Make the `commit_number`-th COMMIT from now fail as a deadlock would."""
+    real = psycopg.Connection.commit
+    commits = iter(range(1, 1000))
+
+    def commit(self) -> None:
+        if next(commits) == commit_number:
+            raise psycopg.errors.DeadlockDetected("deadlock detected (at commit)")
+        real(self)
+
+    monkeypatch.setattr(psycopg.Connection, "commit", commit)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_at_commit_is_a_transient_conflict_and_rolls_back(monkeypatch):
+    # Deferred foreign-key checks take their locks at COMMIT: a deadlock can
+    # come last, after every statement of the block succeeded.
+    product = ProductFactory(stock=10)
+    deadlock_on_commit(monkeypatch, 1)
+    with pytest.raises(TransientConflict, match="deadlock"), DjangoUnitOfWork():
+        ProductRepository().add_stock({product.pk: -1})
+    assert Product.objects.get(pk=product.pk).stock == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_settlement_that_deadlocks_at_commit_leaves_the_payment_pending(
+    monkeypatch,
+):
+    order = OrderFactory(lines=1)
+    service = PaymentService(gateway=SandboxGateway())
+    customer = Actor(user_id=order.customer_id)
+    # The first commit records the pending payment; the second, the outcome's.
+    deadlock_on_commit(monkeypatch, 2)
+    payment = service.pay_order(
+        actor=customer, order_id=order.pk, amount=order.total, token="tok_visa"
+    )
+    assert payment.status is PaymentStatus.PENDING
+    assert PaymentRepository().find(payment.id).status is PaymentStatus.PENDING
+    # Settled later, once, by whoever asks the provider again.
+    monkeypatch.undo()
+    service.reconcile(actor=Actor(user_id=None, is_staff=True), older_than=timedelta())
+    assert PaymentRepository().find(payment.id).status is PaymentStatus.SUCCEEDED
