@@ -68,4 +68,9 @@ urlpatterns = [
         payments.PaymentDetailView.as_view(),
         name="payment-detail",
     ),
+    path(
+        "payments/<id:payment_id>/refunds/",
+        payments.RefundListView.as_view(),
+        name="payment-refunds",
+    ),
 ]

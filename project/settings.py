@@ -7,7 +7,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from data.orders.statuses import OrderStatus
-from data.payments.statuses import PaymentStatus
+from data.payments.statuses import PaymentStatus, RefundStatus
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatus": [status.value for status in OrderStatus],
         "PaymentStatus": [status.value for status in PaymentStatus],
+        "RefundStatus": [status.value for status in RefundStatus],
         "OrderEventSource": ["api", "admin", "command"],
     },
 }

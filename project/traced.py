@@ -26,6 +26,7 @@ from data.orders.outbox import OutboxRepository
 from data.orders.repository import OrderRepository
 from data.orders.sales import SalesRepository
 from data.payments.gateway import SandboxGateway
+from data.payments.refunds import RefundRepository
 from data.payments.repository import PaymentRepository
 from data.payments.stripe_gateway import StripeGateway
 
@@ -49,6 +50,7 @@ TRACED: tuple[type, ...] = (
     OutboxRepository,
     PaymentRepository,
     ProductRepository,
+    RefundRepository,
     SalesRepository,
     UserRepository,
     # data: the other adapters behind business's ports.

@@ -23,11 +23,13 @@ from typing import Any
 
 import stripe
 
+from sandbox_provider.webhooks import sign
 from tests.gunicorn_support import ROOT
 
 PORTS = range(12100, 12200)
 API_KEY = "sk_test_orderly_sandbox"
 WEBHOOK_SECRET = "whsec_orderly_sandbox"
+WEBHOOK = "/api/v1/webhooks/payments/"
 _claimed: set[int] = set()
 
 
@@ -125,6 +127,15 @@ class SandboxProcess:
             max_network_retries=retries,
             http_client=stripe.RequestsClient(timeout=(2.0, timeout)),
         )
+
+
+def hook(api, payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> Any:
+    """POST a provider event to Orderly's webhook, signed as the provider signs."""
+    body = json.dumps(payload).encode()
+    signature = sign(body, secret, int(time.time()))
+    return api.post(
+        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
 
 
 @contextmanager

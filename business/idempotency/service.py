@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from business.actor import Actor
 from business.errors import PermissionDenied, RuleViolation, Unprocessable
@@ -63,6 +64,15 @@ class Entry:
     made: int | None
 
 
+class _Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+# What a keyed attempt makes: an order, a pending payment or refund.
+Made = TypeVar("Made", bound=_Row)
+
+
 def fingerprint(body: Any) -> str:
     """Hash a JSON body so that equal JSON gives equal fingerprints."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
@@ -74,6 +84,26 @@ def enter(keys: IdempotencyKeys, keyed: KeyedRequest) -> Entry:
     stored = keys.enter(keyed.scope, fingerprint=keyed.fingerprint)
     _same_body(stored, keyed)
     return Entry(key_id=stored.id, made=stored.resource_id)
+
+
+def resume_or_record(
+    keys: IdempotencyKeys,
+    keyed: KeyedRequest | None,
+    *,
+    find: Callable[[int], Made | None],
+    record: Callable[[], Made],
+) -> Made:
+    """In the caller's transaction: what the key made, or what `record` makes now,
+    bound to the key (both commit together or not at all)."""
+    entry = enter(keys, keyed) if keyed else None
+    if entry is not None and entry.made is not None:
+        made = find(entry.made)
+        assert made is not None, "what a key made commits with the key"
+        return made
+    made = record()
+    if entry is not None:
+        keys.bind(entry.key_id, made.id)
+    return made
 
 
 def _same_body(stored: StoredKey, keyed: KeyedRequest) -> None:

@@ -11,8 +11,13 @@ from typing import Any
 from data.orders.broker import OutgoingMessage
 from data.orders.events import EventRecord
 
-# Bump it (and add `<type>.v2.json`) for any change a consumer could notice.
+# Each type's message has a version: the first is 1; any change a consumer could
+# notice adds `<type>.v<N+1>.json` and a line here (the old file stays).
 SCHEMA_VERSION = 1
+SCHEMA_VERSIONS = {
+    # v2: a refund's `lines` (product, quantity, unit price) and `restocked`.
+    "payment.refunded": 2,
+}
 SCHEMA_DIR = Path(__file__).resolve().parent / "event_schemas"
 EVENT_TYPES = (
     "order.created",
@@ -26,11 +31,28 @@ EVENT_TYPES = (
 )
 
 
+def schema_version(event_type: str) -> int:
+    """Return the version of the messages of this type written today."""
+    return SCHEMA_VERSIONS.get(event_type, SCHEMA_VERSION)
+
+
+def version_of(event: EventRecord) -> int:
+    """Return the version an event's message conforms to.
+
+    An event written before its type's latest version (a `payment.refunded`
+    without `lines`, still in the outbox after an upgrade) goes out as the
+    version it was written in.
+    """
+    if event.type == "payment.refunded" and "lines" not in event.data:
+        return 1
+    return schema_version(event.type)
+
+
 def to_message(event: EventRecord) -> OutgoingMessage:
     """Return the broker message of an event: routed by type, identified by id."""
     created_at = event.created_at.astimezone(UTC).isoformat()
     body = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": version_of(event),
         "id": event.id,
         "order_id": event.order_id,
         "type": event.type,
@@ -43,13 +65,14 @@ def to_message(event: EventRecord) -> OutgoingMessage:
     return OutgoingMessage(message_id=str(event.id), routing_key=event.type, body=body)
 
 
-def schema_path(event_type: str, version: int = SCHEMA_VERSION) -> Path:
-    """Return the file of an event type's JSON Schema."""
-    return SCHEMA_DIR / f"{event_type}.v{version}.json"
+def schema_path(event_type: str, version: int | None = None) -> Path:
+    """Return the file of an event type's JSON Schema (by default, its latest)."""
+    number = schema_version(event_type) if version is None else version
+    return SCHEMA_DIR / f"{event_type}.v{number}.json"
 
 
 @cache
-def load_schema(event_type: str, version: int = SCHEMA_VERSION) -> dict[str, Any]:
-    """Return an event type's JSON Schema."""
+def load_schema(event_type: str, version: int | None = None) -> dict[str, Any]:
+    """Return an event type's JSON Schema (by default, its latest version)."""
     schema: dict[str, Any] = json.loads(schema_path(event_type, version).read_text())
     return schema

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from business.errors import Conflict, RuleViolation
+from collections.abc import Sequence
+from typing import Protocol
+
+from business.errors import Conflict, FieldError, RuleViolation
 from data.orders.statuses import OrderStatus
 
 MAX_ITEMS = 50
@@ -31,6 +34,42 @@ class InvalidTransition(Conflict):
 class OrderNotPayable(Conflict):
     code = "order-not-payable"
     title = "The order cannot be paid."
+
+
+class Line(Protocol):
+    """A product and a quantity: a line of an order or of a refund."""
+
+    @property
+    def product_id(self) -> int: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+
+def line_errors(lines: Sequence[Line], *, field: str, of: str) -> list[FieldError]:
+    """Return what is wrong with lines (`field[i]…`): a quantity out of 1 to
+    MAX_QUANTITY, a product already in `of` (the order, the refund)."""
+    errors: list[FieldError] = []
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"{field}[{index}].quantity",
+                    "out_of_range",
+                    f"Use 1 to {MAX_QUANTITY}.",
+                )
+            )
+        if line.product_id in seen:
+            errors.append(
+                FieldError(
+                    f"{field}[{index}].product_id",
+                    "duplicate",
+                    f"This product is already in the {of}.",
+                )
+            )
+        seen.add(line.product_id)
+    return errors
 
 
 def parse_status(text: str) -> OrderStatus:

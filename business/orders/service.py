@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,23 +10,23 @@ from typing import Any
 from business import config
 from business.actor import Actor
 from business.catalog.ports import Products
-from business.catalog.rules import STOCK_MAX
+from business.catalog.stock import return_to_stock
 from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
 from business.idempotency.ports import IdempotencyKeys
-from business.idempotency.service import KeyedRequest, enter
+from business.idempotency.service import KeyedRequest, enter, resume_or_record
 from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
 from business.orders.rules import (
     MAX_ITEMS,
-    MAX_QUANTITY,
     InsufficientStock,
     InvalidTransition,
+    line_errors,
     parse_status,
     transition_event,
 )
 from business.pagination import page_request, require_page
-from business.payments.ports import PaymentGateway, Payments
+from business.payments.ports import PaymentGateway, Payments, Refunds
 from business.payments.settlement import Settlement
 from business.ports import UnitOfWork
 from business.transaction import atomic
@@ -35,7 +36,8 @@ from data.orders.events import EventRecord, EventRepository
 from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
 from data.orders.statuses import OrderStatus
 from data.payments.gateway import default_gateway
-from data.payments.repository import PaymentRepository, RefundRecord
+from data.payments.refunds import RefundRecord, RefundRepository
+from data.payments.repository import PaymentRecord, PaymentRepository
 from data.payments.statuses import PaymentStatus
 from data.records import Page
 from data.unit_of_work import DjangoUnitOfWork
@@ -67,6 +69,7 @@ class OrderService:
         products: Products | None = None,
         events: Events | None = None,
         payments: Payments | None = None,
+        refunds: Refunds | None = None,
         gateway: PaymentGateway | None = None,
         keys: IdempotencyKeys | None = None,
         uow: UnitOfWork | None = None,
@@ -75,11 +78,14 @@ class OrderService:
         self._products: Products = products or ProductRepository()
         self._events: Events = events or EventRepository()
         self._payments: Payments = payments or PaymentRepository()
+        self._refunds: Refunds = refunds or RefundRepository()
         self._keys: IdempotencyKeys = keys or IdempotencyRepository()
         self._uow: UnitOfWork = uow or DjangoUnitOfWork()
         self._settlement = Settlement(
             payments=self._payments,
+            refunds=self._refunds,
             orders=self._orders,
+            products=self._products,
             events=self._events,
             gateway=gateway or default_gateway(),
             uow=self._uow,
@@ -97,15 +103,12 @@ class OrderService:
         With a key, the key and the order commit together: a retry finds the
         order and answers it, whatever happened to the first request.
         """
-        if actor.user_id is None:
+        customer_id = actor.user_id
+        if customer_id is None:
             raise PermissionDenied("Only customers place orders.")
         _check_lines(lines)
-        with atomic(self._uow):
-            entry = enter(self._keys, keyed) if keyed else None
-            if entry is not None and entry.made is not None:
-                made = self._orders.find(entry.made)
-                assert made is not None, "a key's order commits with the key"
-                return made
+
+        def place() -> OrderRecord:
             reservation = self._products.reserve(
                 {line.product_id: line.quantity for line in lines}
             )
@@ -113,12 +116,15 @@ class OrderService:
             _check_reservation(lines, reservation)
             priced = _price_lines(lines, reservation.taken)
             order = self._orders.add(
-                customer_id=actor.user_id, currency=config.currency(), lines=priced
+                customer_id=customer_id, currency=config.currency(), lines=priced
             )
             self._record(actor, order, "order.created", _created_data(order))
-            if entry is not None:
-                self._keys.bind(entry.key_id, order.id)
-        return order
+            return order
+
+        with atomic(self._uow):
+            return resume_or_record(
+                self._keys, keyed, find=self._orders.find, record=place
+            )
 
     def list_orders(
         self, *, actor: Actor, status: str | None, page: int, page_size: int
@@ -168,7 +174,7 @@ class OrderService:
         """What a keyed cancel that committed left: its order, its pending refund."""
         order = _visible(actor, self._orders.find(order_id), order_id)
         live = self._payments.find_live(order_id)
-        refund = None if live is None else self._payments.find_pending_refund(live.id)
+        refund = None if live is None else self._refunds.find_pending(live.id)
         return _Cancelled(order=order, refund=refund)
 
     def cancel_stale_orders(
@@ -221,22 +227,14 @@ class OrderService:
     def _cancel_locked(self, actor: Actor, order: OrderRecord) -> _Cancelled:
         transition_event(order.status, OrderStatus.CANCELLED)
         live = self._payments.find_live(order.id)
-        if live is not None and live.status is PaymentStatus.PENDING:
-            raise InvalidTransition(
-                f"Order {order.id} has a payment pending at the provider; cancel it "
-                "once the payment is settled.",
-            )
-        # Products are locked in id order, as place_order does: no deadlock.
-        ids = sorted(line.product_id for line in order.items)
-        products = self._products.lock_many(ids)
-        # Stock stops at its maximum: staff may have set it there since the order.
-        self._products.add_stock(
+        restocked = self._check_settled(order, live)
+        # What refunds put back in stock already is not put back twice.
+        return_to_stock(
+            self._products,
             {
-                line.product_id: min(
-                    line.quantity, STOCK_MAX - products[line.product_id].stock
-                )
+                line.product_id: line.quantity - restocked.get(line.product_id, 0)
                 for line in order.items
-            }
+            },
         )
         cancelled = self._move(
             actor, order, OrderStatus.CANCELLED, {"from": order.status}
@@ -245,10 +243,32 @@ class OrderService:
         if live is not None and live.amount_refunded < live.amount:
             payment = self._payments.lock(live.id)
             assert payment is not None
-            refund = self._payments.add_refund(
-                payment, payment.amount - payment.amount_refunded, "order cancelled"
+            refund = self._refunds.add(
+                payment_id=payment.id,
+                amount=payment.amount - payment.amount_refunded,
+                reason="order cancelled",
             )
         return _Cancelled(order=cancelled, refund=refund)
+
+    def _check_settled(
+        self, order: OrderRecord, live: PaymentRecord | None
+    ) -> Mapping[int, int]:
+        """Refuse to cancel while the provider has not answered about the order's
+        payment or one of its refunds; return the units refunds restocked."""
+        if live is None:
+            return {}
+        if live.status is PaymentStatus.PENDING:
+            raise InvalidTransition(
+                f"Order {order.id} has a payment pending at the provider; cancel it "
+                "once the payment is settled.",
+            )
+        tally = self._refunds.tally(live.id)
+        if tally.pending:
+            raise InvalidTransition(
+                f"Order {order.id} has a refund pending at the provider; cancel it "
+                "once the refund is settled.",
+            )
+        return tally.restocked
 
     def _move(
         self,
@@ -287,25 +307,7 @@ def _check_lines(lines: list[NewLine]) -> None:
     errors: list[FieldError] = []
     if not 1 <= len(lines) <= MAX_ITEMS:
         errors.append(FieldError("items", "invalid", f"Order 1 to {MAX_ITEMS} items."))
-    seen: set[int] = set()
-    for index, line in enumerate(lines):
-        if not 1 <= line.quantity <= MAX_QUANTITY:
-            errors.append(
-                FieldError(
-                    f"items[{index}].quantity",
-                    "out_of_range",
-                    f"Use 1 to {MAX_QUANTITY}.",
-                )
-            )
-        if line.product_id in seen:
-            errors.append(
-                FieldError(
-                    f"items[{index}].product_id",
-                    "duplicate",
-                    "This product is already in the order.",
-                )
-            )
-        seen.add(line.product_id)
+    errors += line_errors(lines, field="items", of="order")
     if errors:
         raise RuleViolation(errors)
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from data.payments.provider import ProviderEvent, ProviderResult
-from data.payments.repository import (
-    OwnedPayment,
-    PaymentRecord,
-    PendingSummary,
-    RefundRecord,
-)
+from data.payments.refunds import RefundLineRecord, RefundRecord, RefundTally
+from data.payments.repository import OwnedPayment, PaymentRecord, PendingSummary
 from data.payments.statuses import PaymentStatus, RefundStatus
 from data.records import Page, PageRequest
 
 
 class Payments(Protocol):
-    """Payments and their refunds: added pending, found, locked, settled, listed."""
+    """Payments: added pending, found, locked, settled, listed."""
 
     def add(
         self, *, order_id: int, amount: Decimal, currency: str, payment_method: str
@@ -55,30 +52,47 @@ class Payments(Protocol):
         self, *, customer_id: int | None, page: PageRequest
     ) -> Page[PaymentRecord]: ...
 
-    def add_refund(
-        self, payment: PaymentRecord, amount: Decimal, reason: str = ""
+    def first_sight(self, event_id: str, event_type: str) -> bool: ...
+
+
+class Refunds(Protocol):
+    """Refunds of payments: added pending, found, locked, settled, tallied, listed."""
+
+    def add(
+        self,
+        *,
+        payment_id: int,
+        amount: Decimal,
+        reason: str = "",
+        lines: Sequence[RefundLineRecord] = (),
+        restock: bool = False,
     ) -> RefundRecord: ...
 
-    def find_refund(self, refund_id: int) -> RefundRecord | None: ...
+    def find(self, refund_id: int) -> RefundRecord | None: ...
 
-    def find_pending_refund(self, payment_id: int) -> RefundRecord | None: ...
+    def find_pending(self, payment_id: int) -> RefundRecord | None: ...
 
-    def lock_refund(self, refund_id: int) -> RefundRecord | None: ...
+    def lock(self, refund_id: int) -> RefundRecord | None: ...
 
-    def settle_refund(
+    def settle(
         self,
         refund: RefundRecord,
         status: RefundStatus,
         *,
         gateway_reference: str = "",
         failure_reason: str = "",
+        restocked: bool = False,
     ) -> RefundRecord: ...
 
-    def list_pending_refunds(
+    def tally(self, payment_id: int) -> RefundTally: ...
+
+    def list_for_payment(
+        self, *, payment_id: int, page: PageRequest
+    ) -> Page[RefundRecord]: ...
+
+    def list_pending(
         self, *, before: datetime, after_id: int = 0, limit: int = 100
     ) -> list[int]: ...
-
-    def first_sight(self, event_id: str, event_type: str) -> bool: ...
 
 
 class PaymentGateway(Protocol):

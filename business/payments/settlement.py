@@ -10,18 +10,23 @@ once, and a status never moves backwards.
 
 from __future__ import annotations
 
+from typing import Any
+
 from business.actor import Actor
+from business.catalog.ports import Products
+from business.catalog.stock import return_to_stock
 from business.errors import Unavailable
 from business.money import format_money
 from business.orders.audit import record_event
 from business.orders.ports import Events, Orders
 from business.orders.rules import transition_event
-from business.payments.ports import PaymentGateway, Payments
+from business.payments.ports import PaymentGateway, Payments, Refunds
 from business.ports import UnitOfWork
 from business.transaction import ConcurrentUpdate, atomic
 from data.orders.statuses import OrderStatus
 from data.payments.provider import Outcome, ProviderResult, ProviderUnavailable
-from data.payments.repository import PaymentRecord, RefundRecord
+from data.payments.refunds import RefundRecord
+from data.payments.repository import PaymentRecord
 from data.payments.statuses import PaymentStatus, RefundStatus
 
 # What a settled outcome makes of a pending payment or refund.
@@ -56,13 +61,17 @@ class Settlement:
         self,
         *,
         payments: Payments,
+        refunds: Refunds,
         orders: Orders,
+        products: Products,
         events: Events,
         gateway: PaymentGateway,
         uow: UnitOfWork,
     ) -> None:
         self._payments = payments
+        self._refunds = refunds
         self._orders = orders
+        self._products = products
         self._events = events
         self._gateway = gateway
         self._uow = uow
@@ -156,37 +165,62 @@ class Settlement:
     def settle_refund_locked(
         self, actor: Actor, refund_id: int, result: ProviderResult
     ) -> RefundRecord:
-        """`settle_refund` inside the caller's transaction."""
-        found = self._payments.find_refund(refund_id)
+        """`settle_refund` inside the caller's transaction.
+
+        A succeeded refund raises the payment's `amount_refunded` and, if it was
+        asked to, puts its lines back in stock, with `payment.refunded`: all of it
+        commits together.
+        """
+        found = self._refunds.find(refund_id)
         assert found is not None, f"refund {refund_id} exists once recorded"
-        paid = self._payments.find(found.payment_id)
-        assert paid is not None, f"refund {refund_id} has its payment"
-        # The order first, as every payment path locks: the event written here
-        # takes the order's key lock at commit, and, after the payment's, would
-        # deadlock with a charge settled at the same time.
-        order = self._orders.lock(paid.order_id)
+        owner = self._payments.find(found.payment_id)
+        assert owner is not None
+        # The order first, as every path that takes these locks does: a cancel
+        # (order, products, payment) and a settling (order, payment, refund,
+        # products) take turns on it and never deadlock.
+        self._orders.lock(owner.order_id)
         payment = self._payments.lock(found.payment_id)
-        refund = self._payments.lock_refund(refund_id)
-        assert order is not None and payment is not None and refund is not None
+        refund = self._refunds.lock(refund_id)
+        assert payment is not None and refund is not None
         status = REFUND_STATUS.get(result.outcome)
         if refund.status is not RefundStatus.PENDING or status is None:
             return refund
-        refund = self._payments.settle_refund(
+        succeeded = status is RefundStatus.SUCCEEDED
+        refund = self._refunds.settle(
             refund,
             status,
             gateway_reference=result.reference,
             failure_reason=result.failure_reason,
+            restocked=succeeded and refund.restock,
         )
-        data: dict[str, object] = {
+        data: dict[str, Any] = {
             "payment_id": payment.id,
             "refund_id": refund.id,
             "amount": format_money(refund.amount),
         }
-        if status is RefundStatus.SUCCEEDED:
+        if succeeded:
             self._payments.add_refunded(payment, refund.amount)
+            if refund.restocked:
+                return_to_stock(
+                    self._products, {ln.product_id: ln.quantity for ln in refund.lines}
+                )
             event = "payment.refunded"
+            data["lines"] = refund_lines_data(refund)
+            data["restocked"] = refund.restocked
         else:
             event = "refund.failed"
             data["failure_reason"] = refund.failure_reason
         record_event(self._events, actor, payment.order_id, event, data)
         return refund
+
+
+def refund_lines_data(refund: RefundRecord) -> list[dict[str, Any]]:
+    """Return a refund's lines as events carry them."""
+    return [
+        {
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "unit_price": format_money(line.unit_price),
+        }
+        for line in refund.lines
+    ]

@@ -1,4 +1,4 @@
-"""The payments' tables: payments, their refunds, and the provider's events seen."""
+"""The payments' tables: payments, their refunds and refund lines, provider events."""
 
 from django.db import models
 from django.db.models import F, Q
@@ -68,13 +68,22 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200, blank=True, default="")
     failure_reason = models.CharField(max_length=200, blank=True, default="")
     gateway_reference = models.CharField(max_length=64, blank=True, default="")
+    # Asked for: the lines go back to stock when the refund succeeds; done: they did.
+    restock = models.BooleanField(default=False)
+    restocked = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # A trigger (migration 0003) refuses refunds, pending or succeeded, that
+        # add up to more than their payment's amount.
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payments_refund_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(restocked=False) | Q(restock=True),
+                name="payments_refund_restocked_if_asked",
             ),
         ]
         indexes = [
@@ -88,6 +97,30 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.pk} ({self.status})"
+
+
+class RefundLine(models.Model):
+    """Units of one product of the order that a refund gives back, at the price paid."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.IntegerField()
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["refund", "product"], name="payments_refund_line_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="payments_refund_line_quantity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x product {self.product_id}"
 
 
 class ProviderEvent(models.Model):

@@ -1,4 +1,4 @@
-"""Payments, their refunds and the provider's events seen, as frozen records."""
+"""Payments and the provider's events seen, as frozen records."""
 
 from __future__ import annotations
 
@@ -46,21 +46,6 @@ class OwnedPayment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RefundRecord:
-    """Money given back from a payment, as the provider settled it (or not yet)."""
-
-    id: int
-    payment_id: int
-    amount: Decimal
-    status: RefundStatus
-    reason: str
-    failure_reason: str
-    gateway_reference: str
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PendingSummary:
     """How many payments and refunds wait on the provider too long; the oldest."""
 
@@ -69,29 +54,24 @@ class PendingSummary:
 
 
 _FIELDS = field_names(PaymentRecord)
-_REFUND_FIELDS = field_names(RefundRecord)
 
 
 def _to_record(values: Mapping[str, Any]) -> PaymentRecord:
     return build(PaymentRecord, {**values, "status": PaymentStatus(values["status"])})
 
 
-def _to_refund(values: Mapping[str, Any]) -> RefundRecord:
-    return build(RefundRecord, {**values, "status": RefundStatus(values["status"])})
-
-
-def _outcome(settled: PaymentRecord | RefundRecord) -> dict[str, Any]:
-    """Return the columns a settlement writes, from the settled record."""
-    return {
-        "status": settled.status,
-        "gateway_reference": settled.gateway_reference,
-        "failure_reason": settled.failure_reason,
-        "updated_at": settled.updated_at,
-    }
+def pending_ids(
+    model: type[Payment | Refund], *, before: datetime, after_id: int, limit: int
+) -> list[int]:
+    """Return ids of payments or refunds pending since before `before`, in id order."""
+    rows = model.objects.filter(
+        status=PaymentStatus.PENDING, updated_at__lt=before, pk__gt=after_id
+    )
+    return list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
 class PaymentRepository:
-    """Add, find, lock, settle and list payments and their refunds."""
+    """Add, find, lock, settle and list payments (refunds: data.payments.refunds)."""
 
     def add(
         self,
@@ -171,7 +151,12 @@ class PaymentRepository:
             failure_reason=failure_reason,
             updated_at=timezone.now(),
         )
-        Payment.objects.filter(pk=payment.id).update(**_outcome(settled))
+        Payment.objects.filter(pk=payment.id).update(
+            status=settled.status,
+            gateway_reference=settled.gateway_reference,
+            failure_reason=settled.failure_reason,
+            updated_at=settled.updated_at,
+        )
         return settled
 
     def add_refunded(self, payment: PaymentRecord, amount: Decimal) -> PaymentRecord:
@@ -193,13 +178,7 @@ class PaymentRepository:
         self, *, before: datetime, after_id: int = 0, limit: int = 100
     ) -> list[int]:
         """Return ids of payments pending since before `before`, in id order."""
-        return list(
-            Payment.objects.filter(
-                status=PaymentStatus.PENDING, updated_at__lt=before, pk__gt=after_id
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
+        return pending_ids(Payment, before=before, after_id=after_id, limit=limit)
 
     def pending_summary(self, *, before: datetime) -> PendingSummary:
         """Count payments and refunds pending since before `before`; date the oldest.
@@ -234,78 +213,6 @@ class PaymentRepository:
             return Rows(items=tuple(map(_to_record, rows[offset : offset + limit])))
 
         return read_page(page, read=read, count=qs.count)
-
-    # -- refunds ------------------------------------------------------------------
-
-    def add_refund(
-        self, payment: PaymentRecord, amount: Decimal, reason: str = ""
-    ) -> RefundRecord:
-        """Store a pending refund of a (locked) payment."""
-        now = timezone.now()
-        refund = Refund.objects.create(
-            payment_id=payment.id,
-            amount=amount,
-            status=RefundStatus.PENDING,
-            reason=reason,
-            created_at=now,
-            updated_at=now,
-        )
-        return _to_refund({name: getattr(refund, name) for name in _REFUND_FIELDS})
-
-    def find_refund(self, refund_id: int) -> RefundRecord | None:
-        row = Refund.objects.filter(pk=refund_id).values(*_REFUND_FIELDS).first()
-        return _to_refund(row) if row else None
-
-    def find_pending_refund(self, payment_id: int) -> RefundRecord | None:
-        """Return the payment's oldest refund still pending, or None."""
-        row = (
-            Refund.objects.filter(payment_id=payment_id, status=RefundStatus.PENDING)
-            .order_by("pk")
-            .values(*_REFUND_FIELDS)
-            .first()
-        )
-        return _to_refund(row) if row else None
-
-    def lock_refund(self, refund_id: int) -> RefundRecord | None:
-        """Return the refund, locked FOR UPDATE until the transaction ends."""
-        row = (
-            Refund.objects.select_for_update()
-            .filter(pk=refund_id)
-            .values(*_REFUND_FIELDS)
-            .first()
-        )
-        return _to_refund(row) if row else None
-
-    def settle_refund(
-        self,
-        refund: RefundRecord,
-        status: RefundStatus,
-        *,
-        gateway_reference: str = "",
-        failure_reason: str = "",
-    ) -> RefundRecord:
-        """Record a locked pending refund's outcome at the provider."""
-        settled = replace(
-            refund,
-            status=status,
-            gateway_reference=gateway_reference or refund.gateway_reference,
-            failure_reason=failure_reason,
-            updated_at=timezone.now(),
-        )
-        Refund.objects.filter(pk=refund.id).update(**_outcome(settled))
-        return settled
-
-    def list_pending_refunds(
-        self, *, before: datetime, after_id: int = 0, limit: int = 100
-    ) -> list[int]:
-        """Return ids of refunds pending since before `before`, in id order."""
-        return list(
-            Refund.objects.filter(
-                status=RefundStatus.PENDING, updated_at__lt=before, pk__gt=after_id
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
 
     # -- the provider's events --------------------------------------------------
 

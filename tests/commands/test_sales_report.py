@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
+from data.payments.models import Payment, Refund, RefundLine
 from tests.commands.support import call, manage
 from tests.factories import (
     OrderFactory,
@@ -204,3 +205,57 @@ class TestSubprocess:
             "manage.py sales_report: error: argument --from: 'May 1st' is not a "
             "date; use YYYY-MM-DD"
         ]
+
+
+def refund(payment, amount: str, status: str = "succeeded", lines=()) -> None:
+    """Store a refund of `payment` (by amount, or by (product, quantity) lines)."""
+    made = Refund.objects.create(payment=payment, amount=Decimal(amount), status=status)
+    for product, quantity in lines:
+        RefundLine.objects.create(
+            refund=made, product=product, quantity=quantity, unit_price=product.price
+        )
+    if status == "succeeded":
+        payment.amount_refunded += Decimal(amount)
+        payment.status = (
+            "refunded"
+            if payment.amount_refunded == payment.amount
+            else "partially_refunded"
+        )
+        payment.save(update_fields=["amount_refunded", "status"])
+
+
+def test_refunds_are_netted_out_per_day_and_per_product(db):
+    a = ProductFactory(sku="A-1", name="Alpha", price=Decimal("10.00"))
+    b = ProductFactory(sku="B-1", name="Bravo", price=Decimal("25.00"))
+    buyer = UserFactory()
+    sale(buyer, "delivered", "2024-05-01T10:00:00", (a, 2), (b, 1))  # 45.00
+    sale(buyer, "shipped", "2024-05-02T10:00:00", (b, 1))  # 25.00, all returned
+    first, second = Payment.objects.order_by("id")
+    refund(first, "10.00", lines=[(a, 1)])  # one Alpha back
+    refund(first, "9.00")  # by amount: 4.00 of the Alphas, 5.00 of the Bravo
+    refund(first, "5.00", status="pending")  # not (yet) given back
+    refund(first, "3.00", status="failed")  # never given back
+    refund(second, "25.00", lines=[(b, 1)])
+    result = call("sales_report", *PERIOD, "--format", "json")
+    report = json.loads(result.out)
+    assert (report["orders"], report["revenue"]) == (2, "26.00")
+    assert report["days"] == [
+        {"date": "2024-05-01", "orders": 1, "revenue": "26.00"},
+        {"date": "2024-05-02", "orders": 1, "revenue": "0.00"},
+    ]
+    assert report["top_products"] == [
+        {
+            "product_id": b.pk,
+            "sku": "B-1",
+            "name": "Bravo",
+            "units": 1,
+            "revenue": "20.00",
+        },
+        {
+            "product_id": a.pk,
+            "sku": "A-1",
+            "name": "Alpha",
+            "units": 1,
+            "revenue": "6.00",
+        },
+    ]

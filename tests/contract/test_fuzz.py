@@ -56,6 +56,12 @@ EXCLUDED: dict[tuple[str, str], str] = {
         "the amount must equal the order's total and the token must be a sandbox "
         "token, else 400 (api.md); both depend on data, not on the schema."
     ),
+    ("refund_payment", "positive_data_acceptance"): (
+        "a refund must fit what remains of the payment (else 409 "
+        "refund-exceeds-payment or payment-not-refundable) and its lines must "
+        "name the order's products within the quantities left (else 400), by "
+        "contract (api.md); both depend on the payment's data, not on the schema."
+    ),
     ("receive_payment_webhook", "positive_data_acceptance"): (
         "a body is accepted only with a valid Stripe-Signature (HMAC of the body "
         "with the provider's secret), else 400 invalid-signature (api.md); no "

@@ -56,6 +56,12 @@ MODEL_NAMES = {
     "ProductOutput",
     "ProductPage",
     "ReceivePaymentWebhookBody",
+    "RefundCreateInput",
+    "RefundLineInput",
+    "RefundLineOutput",
+    "RefundOutput",
+    "RefundPage",
+    "RefundStatus",
     "RegisterInput",
     "TokenObtainInput",
     "TokenPairOutput",
@@ -78,8 +84,10 @@ OPERATION_MODULES = {
     "payments": {
         "get_payment",
         "list_payments",
+        "list_refunds",
         "pay_order",
         "receive_payment_webhook",
+        "refund_payment",
     },
     "products": {
         "create_product",
@@ -214,6 +222,16 @@ def test_a_customer_shops_with_the_generated_client(client_package):
     )
     assert isinstance(payment, models.PaymentOutput)
     assert payment.status == models.PaymentStatus.SUCCEEDED
+
+    refunds = operation("list_refunds").sync(payment_id=payment.id, client=customer)
+    assert isinstance(refunds, models.RefundPage)
+    assert (refunds.count, refunds.results) == (0, [])
+    refused = operation("refund_payment").sync(
+        payment_id=payment.id,
+        client=customer,
+        body=models.RefundCreateInput(amount="1.00"),
+    )
+    assert isinstance(refused, models.ProblemOutput) and refused.status == 403
 
     events = operation("list_order_events").sync(order_id=order.id, client=customer)
     assert [event.type_ for event in events] == ["order.created", "order.paid"]

@@ -58,6 +58,11 @@ def test_every_event_arrives_exactly_once_and_matches_its_schema(broker):
     assert {m.routing_key for m in messages} == set(EVENT_TYPES)
     for message in messages:
         assert_valid(message)
+    refunds = [m.body for m in messages if m.routing_key == "payment.refunded"]
+    # v2: the return by lines carries them, the cancel's refund by amount none.
+    assert {r["schema_version"] for r in refunds} == {2}
+    assert sorted(len(r["data"]["lines"]) for r in refunds) == [0, 1]
+    assert sorted(r["data"]["restocked"] for r in refunds) == [False, True]
     assert_in_order_per_order(messages)
     assert (report.published_total, report.pending, report.lag_seconds) == (
         HISTORY_EVENTS,

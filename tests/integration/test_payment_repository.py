@@ -12,6 +12,7 @@ from data.errors import DuplicateError
 from data.payments.gateway import SandboxGateway
 from data.payments.models import Payment, Refund
 from data.payments.provider import Outcome
+from data.payments.refunds import RefundRepository
 from data.payments.repository import (
     OwnedPayment,
     PaymentRecord,
@@ -108,35 +109,39 @@ def test_the_database_refuses_a_refund_over_the_amount(repo):
 
 def test_a_refund_is_recorded_pending_then_settled(repo):
     payment = settled(repo, OrderFactory())
-    refund = repo.add_refund(payment, Decimal("3.00"), "broken")
+    refunds = RefundRepository()
+    refund = refunds.add(payment_id=payment.id, amount=Decimal("3.00"), reason="broken")
     assert (refund.status, refund.amount, refund.reason) == (
         RefundStatus.PENDING,
         Decimal("3.00"),
         "broken",
     )
-    assert repo.lock_refund(refund.id) == refund
-    done = repo.settle_refund(refund, RefundStatus.SUCCEEDED, gateway_reference="re_1")
-    assert repo.find_refund(refund.id) == done
+    assert refunds.lock(refund.id) == refund
+    done = refunds.settle(refund, RefundStatus.SUCCEEDED, gateway_reference="re_1")
+    assert refunds.find(refund.id) == done
     assert Refund.objects.get().gateway_reference == "re_1"
 
 
-def test_find_pending_refund_finds_the_payments_oldest_pending_one(repo):
+def test_find_pending_finds_the_payments_oldest_pending_refund(repo):
     payment = settled(repo, OrderFactory())
     other = settled(repo, OrderFactory())
-    done = repo.add_refund(payment, Decimal("1.00"))
-    repo.settle_refund(done, RefundStatus.SUCCEEDED, gateway_reference="re_1")
-    pending = repo.add_refund(payment, Decimal("2.00"))
-    repo.add_refund(payment, Decimal("3.00"))
-    repo.add_refund(other, Decimal("4.00"))
-    assert repo.find_pending_refund(payment.id) == pending
-    assert repo.find_pending_refund(settled(repo, OrderFactory()).id) is None
+    refunds = RefundRepository()
+    done = refunds.add(payment_id=payment.id, amount=Decimal("1.00"))
+    refunds.settle(done, RefundStatus.SUCCEEDED, gateway_reference="re_1")
+    pending = refunds.add(payment_id=payment.id, amount=Decimal("2.00"))
+    refunds.add(payment_id=payment.id, amount=Decimal("3.00"))
+    refunds.add(payment_id=other.id, amount=Decimal("4.00"))
+    assert refunds.find_pending(payment.id) == pending
+    assert refunds.find_pending(settled(repo, OrderFactory()).id) is None
 
 
 def test_pending_rows_are_listed_counted_and_dated(repo):
     old = add(repo, OrderFactory())
     Payment.objects.filter(pk=old.id).update(updated_at=T0)
     young = add(repo, OrderFactory())
-    refund = repo.add_refund(settled(repo, OrderFactory()), Decimal("1.00"))
+    refunds = RefundRepository()
+    paid = settled(repo, OrderFactory())
+    refund = refunds.add(payment_id=paid.id, amount=Decimal("1.00"))
     Refund.objects.filter(pk=refund.id).update(updated_at=T0 + timedelta(hours=1))
     cutoff = T0 + timedelta(days=1)
     assert repo.list_pending(before=cutoff) == [old.id]
@@ -145,7 +150,7 @@ def test_pending_rows_are_listed_counted_and_dated(repo):
         young.id,
     ]
     assert repo.list_pending(before=cutoff, after_id=old.id) == []
-    assert repo.list_pending_refunds(before=cutoff) == [refund.id]
+    assert refunds.list_pending(before=cutoff) == [refund.id]
     assert repo.pending_summary(before=cutoff) == PendingSummary(stale=2, oldest=T0)
     assert repo.pending_summary(before=T0) == PendingSummary(stale=0, oldest=T0)
 

@@ -25,6 +25,7 @@ from data.orders.events import EventRepository
 from data.orders.repository import OrderRepository
 from data.payments.gateway import SandboxGateway
 from data.payments.provider import Outcome, ProviderResult
+from data.payments.refunds import RefundRepository
 from data.payments.repository import PaymentRepository
 from data.payments.statuses import PaymentStatus, RefundStatus
 from data.unit_of_work import DjangoUnitOfWork
@@ -126,7 +127,8 @@ def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
         order_id=order.pk, amount=order.total, currency="EUR", payment_method="tok"
     )
     payment = payments.settle(payment, PaymentStatus.SUCCEEDED, gateway_reference="p")
-    refund = payments.add_refund(payment, Decimal("10.00"))
+    refunds = RefundRepository()
+    refund = refunds.add(payment_id=payment.id, amount=Decimal("10.00"))
     conninfo = database_url(connection.settings_dict)
     order_locked = threading.Event()
 
@@ -146,7 +148,9 @@ def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
     def refund_settling() -> str:
         settlement = Settlement(
             payments=PaymentRepository(),
+            refunds=RefundRepository(),
             orders=OrderRepository(),
+            products=ProductRepository(),
             events=EventRepository(),
             gateway=SandboxGateway(),
             uow=DjangoUnitOfWork(),
@@ -167,7 +171,7 @@ def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
             "committed",
             "committed",
         ]
-    assert payments.find_refund(refund.id).status is RefundStatus.SUCCEEDED
+    assert refunds.find(refund.id).status is RefundStatus.SUCCEEDED
     assert payments.find(payment.id).status is PaymentStatus.REFUNDED
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,27 +21,10 @@ from sandbox_provider.webhooks import event, sign
 from tests.api.order_support import PAYMENTS, order_url, pay, placed
 from tests.api.problems import assert_problem
 from tests.factories import ProductFactory
-from tests.provider_support import (
-    API_KEY,
-    WEBHOOK_SECRET,
-    SandboxProcess,
-    sandbox_provider,
-)
+from tests.provider_support import WEBHOOK, WEBHOOK_SECRET, SandboxProcess, hook
 
+# `provider` (tests/provider/conftest.py): Orderly pays through a sandbox process.
 pytestmark = [pytest.mark.provider, pytest.mark.django_db]
-WEBHOOK = "/api/v1/webhooks/payments/"
-
-
-@pytest.fixture
-def provider(tmp_path: Path, settings) -> Iterator[SandboxProcess]:
-    with sandbox_provider(tmp_path / "books.sqlite3") as running:
-        settings.PAYMENTS_PROVIDER = "stripe"
-        settings.STRIPE_SECRET_KEY = API_KEY
-        settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-        settings.STRIPE_API_BASE = running.url
-        settings.STRIPE_TIMEOUTS = (1.0, 1.0)
-        settings.STRIPE_MAX_NETWORK_RETRIES = 0
-        yield running
 
 
 @pytest.fixture
@@ -53,14 +34,6 @@ def mug(db):
 
 def intents(provider: SandboxProcess) -> list[dict]:
     return provider.books()["payment_intents"]
-
-
-def hook(api, payload: dict, secret: str = WEBHOOK_SECRET):
-    body = json.dumps(payload).encode()
-    signature = sign(body, secret, int(time.time()))
-    return api.post(
-        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
-    )
 
 
 def test_a_payment_charges_once_at_the_provider(provider, customer_api, mug):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from business.idempotency.ports import IdempotencyKeys
-from business.payments.ports import PaymentGateway, Payments
+from business.payments.ports import PaymentGateway, Payments, Refunds
 from data.catalog.repository import ProductRecord, Reservation, Shortfall
 from data.errors import DuplicateError, OutOfStock
 from data.idempotency.repository import KeyScope, StoredAnswer, StoredKey
@@ -23,12 +23,13 @@ from data.payments.provider import (
     ProviderEvent,
     ProviderResult,
 )
-from data.payments.repository import (
-    OwnedPayment,
-    PaymentRecord,
-    PendingSummary,
+from data.payments.refunds import (
+    HOLDING,
+    RefundLineRecord,
     RefundRecord,
+    RefundTally,
 )
+from data.payments.repository import OwnedPayment, PaymentRecord, PendingSummary
 from data.payments.statuses import LIVE, PaymentStatus, RefundStatus
 from data.records import Page, PageRequest
 from tests.unit.fakes import EPOCH, FakeProductRepository, FakeUnitOfWork
@@ -39,6 +40,7 @@ __all__ = [
     "FakeIdempotencyRepository",
     "FakeOrderRepository",
     "FakePaymentRepository",
+    "FakeRefundRepository",
     "FakeStockRepository",
     "FakeUnitOfWork",
 ]
@@ -223,11 +225,11 @@ class FakePaymentRepository:
 
     def __init__(self, orders: FakeOrderRepository) -> None:
         self.rows: dict[int, PaymentRecord] = {}
+        # The refunds' rows, shared with FakeRefundRepository (the gauge counts them).
         self.refunds: dict[int, RefundRecord] = {}
         self.events_seen: set[str] = set()
         self._orders = orders
         self._ids = itertools.count(1)
-        self._refund_ids = itertools.count(1)
         # Real time: reconciliation and the pending gauge compare with the clock.
         self._now = lambda: datetime.now(UTC)
 
@@ -339,76 +341,134 @@ class FakePaymentRepository:
         items = tuple(rows[page.offset : page.offset + page.size])
         return Page(items=items, total=len(rows), number=page.number, size=page.size)
 
-    def add_refund(
-        self, payment: PaymentRecord, amount: Decimal, reason: str = ""
-    ) -> RefundRecord:
-        now = self._now()
-        refund = RefundRecord(
-            id=next(self._refund_ids),
-            payment_id=payment.id,
-            amount=amount,
-            status=RefundStatus.PENDING,
-            reason=reason,
-            failure_reason="",
-            gateway_reference="",
-            created_at=now,
-            updated_at=now,
-        )
-        self.refunds[refund.id] = refund
-        return refund
-
-    def find_refund(self, refund_id: int) -> RefundRecord | None:
-        return self.refunds.get(refund_id)
-
-    def find_pending_refund(self, payment_id: int) -> RefundRecord | None:
-        pending = (
-            r
-            for r in sorted(self.refunds.values(), key=lambda r: r.id)
-            if r.payment_id == payment_id and r.status is RefundStatus.PENDING
-        )
-        return next(pending, None)
-
-    def lock_refund(self, refund_id: int) -> RefundRecord | None:
-        return self.refunds.get(refund_id)
-
-    def settle_refund(
-        self,
-        refund: RefundRecord,
-        status: RefundStatus,
-        *,
-        gateway_reference: str = "",
-        failure_reason: str = "",
-    ) -> RefundRecord:
-        settled = replace(
-            refund,
-            status=status,
-            gateway_reference=gateway_reference or refund.gateway_reference,
-            failure_reason=failure_reason,
-            updated_at=self._now(),
-        )
-        self.refunds[refund.id] = settled
-        return settled
-
-    def list_pending_refunds(
-        self, *, before: datetime, after_id: int = 0, limit: int = 100
-    ) -> list[int]:
-        return sorted(
-            r.id
-            for r in self.refunds.values()
-            if r.status is RefundStatus.PENDING
-            and r.updated_at < before
-            and r.id > after_id
-        )[:limit]
-
     def first_sight(self, event_id: str, event_type: str) -> bool:
         seen = event_id in self.events_seen
         self.events_seen.add(event_id)
         return not seen
 
 
+class FakeRefundRepository:
+    """RefundRepository's methods, over the payments fake's `refunds` dict."""
+
+    def __init__(self, payments: FakePaymentRepository) -> None:
+        self.rows = payments.refunds
+        self._payments = payments
+        self._ids = itertools.count(1)
+        self._now = lambda: datetime.now(UTC)
+
+    def add(
+        self,
+        *,
+        payment_id: int,
+        amount: Decimal,
+        reason: str = "",
+        lines: Sequence[RefundLineRecord] = (),
+        restock: bool = False,
+    ) -> RefundRecord:
+        held = sum(r.amount for r in self._holding(payment_id))
+        # The trigger: refunds never add up to more than their payment.
+        assert held + amount <= self._payments.rows[payment_id].amount
+        now = self._now()
+        refund = RefundRecord(
+            id=next(self._ids),
+            payment_id=payment_id,
+            amount=amount,
+            status=RefundStatus.PENDING,
+            reason=reason,
+            failure_reason="",
+            gateway_reference="",
+            restock=restock,
+            restocked=False,
+            lines=tuple(lines),
+            created_at=now,
+            updated_at=now,
+        )
+        self.rows[refund.id] = refund
+        return refund
+
+    def find(self, refund_id: int) -> RefundRecord | None:
+        return self.rows.get(refund_id)
+
+    def find_pending(self, payment_id: int) -> RefundRecord | None:
+        pending = (
+            r
+            for r in sorted(self.rows.values(), key=lambda r: r.id)
+            if r.payment_id == payment_id and r.status is RefundStatus.PENDING
+        )
+        return next(pending, None)
+
+    def lock(self, refund_id: int) -> RefundRecord | None:
+        return self.rows.get(refund_id)
+
+    def settle(
+        self,
+        refund: RefundRecord,
+        status: RefundStatus,
+        *,
+        gateway_reference: str = "",
+        failure_reason: str = "",
+        restocked: bool = False,
+    ) -> RefundRecord:
+        settled = replace(
+            refund,
+            status=status,
+            gateway_reference=gateway_reference or refund.gateway_reference,
+            failure_reason=failure_reason,
+            restocked=restocked,
+            updated_at=self._now(),
+        )
+        self.rows[refund.id] = settled
+        return settled
+
+    def tally(self, payment_id: int) -> RefundTally:
+        quantities: dict[int, int] = {}
+        restocked: dict[int, int] = {}
+        for refund in self._holding(payment_id):
+            for line in refund.lines:
+                quantities[line.product_id] = (
+                    quantities.get(line.product_id, 0) + line.quantity
+                )
+                if refund.restocked:
+                    restocked[line.product_id] = (
+                        restocked.get(line.product_id, 0) + line.quantity
+                    )
+        pending = sum(
+            (r.amount for r in self._holding(payment_id) if r.status == "pending"),
+            Decimal("0.00"),
+        )
+        return RefundTally(pending=pending, quantities=quantities, restocked=restocked)
+
+    def list_for_payment(
+        self, *, payment_id: int, page: PageRequest
+    ) -> Page[RefundRecord]:
+        rows = [r for r in self.rows.values() if r.payment_id == payment_id]
+        rows.sort(key=lambda refund: (refund.created_at, refund.id), reverse=True)
+        items = tuple(rows[page.offset : page.offset + page.size])
+        return Page(items=items, total=len(rows), number=page.number, size=page.size)
+
+    def list_pending(
+        self, *, before: datetime, after_id: int = 0, limit: int = 100
+    ) -> list[int]:
+        return sorted(
+            r.id
+            for r in self.rows.values()
+            if r.status is RefundStatus.PENDING
+            and r.updated_at < before
+            and r.id > after_id
+        )[:limit]
+
+    def _holding(self, payment_id: int) -> list[RefundRecord]:
+        return [
+            r
+            for r in self.rows.values()
+            if r.payment_id == payment_id and r.status in HOLDING
+        ]
+
+
 class FakeGateway:
-    """The sandbox's tokens, remembering every call; `answer` can be set to
-    PENDING (no answer) or a `down` count of seconds (the breaker open)."""
+    """The sandbox's tokens, remembering every call; it can be `silent` (no
+    answer), `down` for a count of seconds (the breaker open) or `refusing`
+    refunds."""
 
     TOKENS = {"tok_visa": "", "tok_chargeDeclined": "Your card was declined."}
 
@@ -416,6 +476,8 @@ class FakeGateway:
         self.charges: list[tuple[int, str, Decimal, str]] = []
         self.refunds: list[tuple[int, str, Decimal, str]] = []
         self.silent = False
+        # A reason to refuse every refund with (the provider's answer), if set.
+        self.refusing = ""
         self.down = 0
         self.events: dict[str, ProviderEvent] = {}
 
@@ -444,6 +506,8 @@ class FakeGateway:
         self.refunds.append((refund_id, reference, amount, currency))
         if self.silent:
             return ProviderResult(outcome=Outcome.PENDING)
+        if self.refusing:
+            return ProviderResult(outcome=Outcome.FAILED, failure_reason=self.refusing)
         return ProviderResult(outcome=Outcome.SUCCEEDED, reference=f"re_{refund_id}")
 
     def verify(self, body: bytes, signature: str) -> ProviderEvent:
@@ -551,6 +615,7 @@ class FakeShop:
         self.orders = FakeOrderRepository(self.uow)
         self.events = FakeEventRepository()
         self.payments = FakePaymentRepository(self.orders)
+        self.refunds = FakeRefundRepository(self.payments)
         self.gateway = FakeGateway()
         self.keys = FakeIdempotencyRepository()
 
@@ -561,6 +626,7 @@ class FakeShop:
             "products": self.products,
             "events": self.events,
             "payments": self.payments,
+            "refunds": self.refunds,
             "gateway": self.gateway,
             "keys": self.keys,
             "uow": self.uow,
@@ -570,6 +636,7 @@ class FakeShop:
 def _conforming(shop: FakeShop) -> None:
     """Do nothing; for mypy, which checks here that fakes fit the ports they fill."""
     payments: Payments = shop.payments
+    refunds: Refunds = shop.refunds
     keys: IdempotencyKeys = shop.keys
     gateway: PaymentGateway = shop.gateway
-    del payments, keys, gateway
+    del payments, refunds, keys, gateway

@@ -13,6 +13,7 @@ from business.orders.event_messages import (
     SCHEMA_VERSION,
     load_schema,
     schema_path,
+    schema_version,
     to_message,
 )
 from business.orders.relay import EventRelayService, RelayReport
@@ -134,8 +135,53 @@ def test_every_event_type_the_services_write_has_a_valid_schema():
     written = {"order.created", "payment.failed", "payment.refunded", "refund.failed"}
     assert set(EVENT_TYPES) == written | set(TRANSITIONS.values())
     for event_type in EVENT_TYPES:
-        assert schema_path(event_type).name == f"{event_type}.v1.json"
-        jsonschema.Draft202012Validator.check_schema(load_schema(event_type))
+        latest = schema_version(event_type)
+        assert schema_path(event_type).name == f"{event_type}.v{latest}.json"
+        # Every version a consumer may still receive keeps its file.
+        for version in range(1, latest + 1):
+            schema = load_schema(event_type, version)
+            jsonschema.Draft202012Validator.check_schema(schema)
+            assert schema["properties"]["schema_version"] == {"const": version}
+
+
+def refunded(id: int, data: dict) -> EventRecord:
+    return EventRecord(
+        id=id,
+        order_id=3,
+        type="payment.refunded",
+        data=data,
+        actor_id=9,
+        source="api",
+        request_id="req-r",
+        created_at=EPOCH + timedelta(seconds=id),
+    )
+
+
+def test_payment_refunded_is_version_2_with_its_lines():
+    assert (SCHEMA_VERSION, schema_version("payment.refunded")) == (1, 2)
+    data = {
+        "payment_id": 4,
+        "refund_id": 5,
+        "amount": "9.90",
+        "lines": [{"product_id": 7, "quantity": 1, "unit_price": "9.90"}],
+        "restocked": True,
+    }
+    body = to_message(refunded(1, data)).body
+    assert body["schema_version"] == 2
+    jsonschema.validate(body, load_schema("payment.refunded"))
+    with pytest.raises(jsonschema.ValidationError):  # v2 requires the lines
+        jsonschema.validate(
+            {**body, "data": {**data, "lines": None}}, load_schema("payment.refunded")
+        )
+    with pytest.raises(jsonschema.ValidationError):  # and says it is v2
+        jsonschema.validate(body, load_schema("payment.refunded", 1))
+
+
+def test_a_payment_refunded_written_before_v2_goes_out_as_v1():
+    old = {"payment_id": 4, "refund_id": 5, "amount": "9.90"}
+    body = to_message(refunded(2, old)).body
+    assert body["schema_version"] == 1
+    jsonschema.validate(body, load_schema("payment.refunded", 1))
 
 
 def test_a_schema_refuses_a_message_that_breaks_the_contract():

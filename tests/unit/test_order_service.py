@@ -335,6 +335,9 @@ def test_cancel_refunds_a_succeeded_payment_after_the_cancel_event(world, mug):
         "payment_id": paid.id,
         "refund_id": refund.id,
         "amount": "19.80",
+        # A refund by amount: no lines; the cancel itself restored the stock.
+        "lines": [],
+        "restocked": False,
     }
     assert world.stock(mug) == 12
     # The refund is recorded with the cancel, asked for after it committed, then
