@@ -28,9 +28,11 @@ PORTS = range(8400, 8500)
 _claimed: set[int] = set()
 
 
-def free_port() -> int:
-    """Return a port of 8400-8499 that nothing listens on and no server here took."""
-    for port in PORTS:
+def free_port(ports: range | None = None) -> int:
+    """Return a port of `ports` (default PORTS, 8400-8499) that nothing listens on
+    and no test here took; `release` gives it back."""
+    ports = PORTS if ports is None else ports
+    for port in ports:
         if port in _claimed:
             continue
         with socket.socket() as probe:
@@ -40,7 +42,12 @@ def free_port() -> int:
                 continue
         _claimed.add(port)
         return port
-    raise RuntimeError("no free port in 8400-8499")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def release(port: int) -> None:
+    """Give back a port `free_port` returned."""
+    _claimed.discard(port)
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ def gunicorn(
         yield url
     finally:
         stop(process)
-        _claimed.discard(port)
+        release(port)
 
 
 def wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,28 +23,12 @@ from typing import Any
 import stripe
 
 from sandbox_provider.webhooks import sign
-from tests.gunicorn_support import ROOT
+from tests.gunicorn_support import ROOT, free_port, release
 
 PORTS = range(12100, 12200)
 API_KEY = "sk_test_orderly_sandbox"
 WEBHOOK_SECRET = "whsec_orderly_sandbox"
 WEBHOOK = "/api/v1/webhooks/payments/"
-_claimed: set[int] = set()
-
-
-def free_port() -> int:
-    """Return a port of 12100-12199 that nothing listens on and no test here took."""
-    for port in PORTS:
-        if port in _claimed:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _claimed.add(port)
-        return port
-    raise RuntimeError("no free port in 12100-12199")
 
 
 class SandboxProcess:
@@ -54,7 +37,7 @@ class SandboxProcess:
     def __init__(self, ledger: Path, webhook_url: str = "") -> None:
         self.ledger = ledger
         self.webhook_url = webhook_url
-        self.port = free_port()
+        self.port = free_port(PORTS)
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -67,8 +50,8 @@ class SandboxProcess:
         for _ in range(3):
             if self._started():
                 return
-            _claimed.discard(self.port)
-            self.port = free_port()
+            release(self.port)
+            self.port = free_port(PORTS)
             self.url = f"http://127.0.0.1:{self.port}"
         raise RuntimeError("sandbox provider did not start on three ports")
 
@@ -147,4 +130,4 @@ def sandbox_provider(ledger: Path, webhook_url: str = "") -> Iterator[SandboxPro
         yield provider
     finally:
         provider.kill()
-        _claimed.discard(provider.port)
+        release(provider.port)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import signal
 import socket
 import urllib.request
@@ -23,11 +22,15 @@ from tests.events_support import (
     make_history,
     open_broker,
 )
+from tests.gunicorn_support import free_port
 
 PUBLISHED = "orderly_events_published_total"
 FAILURES = "orderly_event_publish_failures_total"
 PENDING = "orderly_outbox_pending"
 LAG = "orderly_outbox_lag_seconds"
+
+# The relay serves its metrics itself, on a port of these.
+METRICS_PORTS = range(8600, 8700)
 
 
 @pytest.fixture
@@ -37,20 +40,6 @@ def broker(settings) -> Iterator[TestBroker]:
 
 def value(name: str) -> float:
     return RELAY_REGISTRY.get_sample_value(name) or 0.0
-
-
-def free_port() -> int:
-    """A port of 8600-8699 that nothing listens on now (others test alongside)."""
-    ports = list(range(8600, 8700))
-    random.shuffle(ports)
-    for port in ports:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port in 8600-8699")
 
 
 def scrape(port: int) -> dict[str, float]:
@@ -105,7 +94,7 @@ def test_a_broker_failure_is_counted_and_the_backlog_shows_the_lag(broker, setti
 
 @pytest.mark.django_db(transaction=True)
 def test_the_loop_serves_its_metrics_on_the_metrics_port(broker):
-    port = free_port()
+    port = free_port(METRICS_PORTS)
     relay = start(broker, "--poll-interval", "0.1", "--metrics-port", str(port))
     try:
         wait_for(lambda: scraped(port).get(PUBLISHED) == 0)
@@ -130,7 +119,7 @@ def test_the_loop_serves_its_metrics_on_the_metrics_port(broker):
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_the_scrape_shows_failures_and_the_growing_lag(broker):
     make_history()
-    port = free_port()
+    port = free_port(METRICS_PORTS)
     relay = start(broker, "--metrics-port", str(port), amqp_url=CLOSED_AMQP_URL)
     try:
         wait_for(lambda: scraped(port).get(FAILURES, 0) >= 1)
@@ -153,7 +142,7 @@ def test_with_the_broker_down_the_scrape_shows_failures_and_the_growing_lag(brok
 @pytest.mark.django_db
 def test_a_metrics_port_in_use_is_one_line_and_publishes_nothing(broker):
     make_history()
-    port = free_port()
+    port = free_port(METRICS_PORTS)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port))
         taken.listen()
