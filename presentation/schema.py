@@ -21,6 +21,7 @@ _DESCRIPTIONS = {
     403: "Authenticated, but not allowed.",
     404: "No such resource, or not yours.",
     409: "The request conflicts with the resource's state.",
+    412: "`If-Match` names none of the product's current ETag: nothing changed.",
     413: "The request body is over 1 MiB.",
     422: "The Idempotency-Key was used with another body.",
     503: "The payment provider is down: nothing was stored; see Retry-After.",
