@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # Before anything that may answer early (413s too need CORS headers to be read).
     "corsheaders.middleware.CorsMiddleware",
     "presentation.middleware.BodySizeLimitMiddleware",
+    # Throttles record their quotas on the request; this sends them on every answer.
+    "presentation.throttling.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
