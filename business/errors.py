@@ -76,3 +76,10 @@ class RuleViolation(BusinessError):
 class Unavailable(BusinessError):
     code = "service-unavailable"
     title = "A service this request needs is unavailable."
+
+
+class PreconditionFailed(BusinessError):
+    """The caller's copy is stale: the resource changed since it was read."""
+
+    code = "precondition-failed"
+    title = "The resource has changed since you read it."

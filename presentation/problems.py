@@ -21,6 +21,7 @@ from business.errors import (
     NotFound,
     PaymentDeclined,
     PermissionDenied,
+    PreconditionFailed,
     RuleViolation,
     Unavailable,
     Unprocessable,
@@ -40,6 +41,7 @@ _BUSINESS_STATUS: tuple[tuple[type[BusinessError], int], ...] = (
     (PermissionDenied, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (PreconditionFailed, 412),
     (Unprocessable, 422),
     (Unavailable, 503),
 )

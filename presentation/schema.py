@@ -21,6 +21,7 @@ _DESCRIPTIONS = {
     403: "Authenticated, but not allowed.",
     404: "No such resource, or not yours.",
     409: "The request conflicts with the resource's state.",
+    412: "`If-Match` names none of the product's current ETag: nothing changed.",
     413: "The request body is over 1 MiB.",
     422: "The Idempotency-Key was used with another body.",
     503: "The payment provider is down: nothing was stored; see Retry-After.",
@@ -60,12 +61,30 @@ def problems(*statuses: int) -> dict[Any, OpenApiResponse]:
 def document_throttling(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """Add the 429 answer to every operation: each one is rate limited.
+    """Add the 429 answer and the rate-limit headers to every operation.
 
     A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS), so that no view
     has to remember it; the limits are the THROTTLE_* settings.
     """
-    too_many = {
+    # Views that opt out of throttling (the provider's webhook) send no quotas.
+    unthrottled = {
+        (path, method.lower())
+        for path, _, method, view in getattr(generator, "endpoints", [])
+        if not getattr(view.cls, "throttle_classes", True)
+    }
+    for path, operations in result["paths"].items():
+        for method, operation in operations.items():
+            operation["responses"].setdefault("429", _too_many())
+            if (path, method) in unthrottled:
+                continue
+            for response in operation["responses"].values():
+                response.setdefault("headers", {}).update(_rate_limit_headers())
+    return result
+
+
+def _too_many() -> dict[str, Any]:
+    """The 429 answer, a new object each time: headers are added per operation."""
+    return {
         "description": "Too many requests; wait `Retry-After` seconds.",
         "headers": {
             "Retry-After": {
@@ -79,10 +98,22 @@ def document_throttling(
             }
         },
     }
-    for operations in result["paths"].values():
-        for operation in operations.values():
-            operation["responses"].setdefault("429", too_many)
-    return result
+
+
+def _rate_limit_headers() -> dict[str, Any]:
+    """The IETF httpapi rate-limit headers, sent when a throttle applies."""
+    return {
+        "RateLimit-Policy": {
+            "schema": {"type": "string"},
+            "description": 'The quotas that apply, e.g. `"anon";q=120;w=60` '
+            "(`q` requests per `w` seconds); absent when no throttle applies.",
+        },
+        "RateLimit": {
+            "schema": {"type": "string"},
+            "description": 'What remains of each quota, e.g. `"anon";r=17;t=43` '
+            "(`r` requests left; `t` seconds until one more is allowed).",
+        },
+    }
 
 
 # The JSON type each kind of input field takes. DRF alone also reads "5" and 5.0

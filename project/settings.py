@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from data.orders.statuses import OrderStatus
@@ -50,6 +51,10 @@ SECURE_PROXY_SSL_HEADER = (
 )
 # Browsers on these origins may call the API (django-cors-headers); none by default.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Conditional requests (If-Match, If-None-Match) and what a client reads of answers
+# (ETag, the rate-limit headers) must pass the browser too.
+CORS_ALLOW_HEADERS = (*default_headers, "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "RateLimit", "RateLimit-Policy", "Retry-After"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,6 +88,8 @@ MIDDLEWARE = [
     # Before anything that may answer early (413s too need CORS headers to be read).
     "corsheaders.middleware.CorsMiddleware",
     "presentation.middleware.BodySizeLimitMiddleware",
+    # Throttles record their quotas on the request; this sends them on every answer.
+    "presentation.throttling.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,7 +10,13 @@ from typing import Any
 from business.actor import Actor
 from business.catalog.ports import Products
 from business.catalog.rules import clean_product
-from business.errors import FieldError, NotFound, PermissionDenied, RuleViolation
+from business.errors import (
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    RuleViolation,
+)
 from business.pagination import page_request, require_page
 from business.ports import UnitOfWork
 from business.transaction import atomic
@@ -106,12 +112,24 @@ class CatalogService:
                 raise RuleViolation([_sku_taken()]) from exc
 
     def update_product(
-        self, *, actor: Actor, product_id: int, changes: Mapping[str, Any]
+        self,
+        *,
+        actor: Actor,
+        product_id: int,
+        changes: Mapping[str, Any],
+        if_match: Collection[str] | None = None,
     ) -> ProductRecord:
-        """Change some fields of a product."""
+        """Change some fields of a product; only if it is at a version in `if_match`.
+
+        `if_match` holds the versions the caller read (`*`: any); None skips the
+        check. The row is locked first, so two writers who read the same version
+        cannot both pass: the second compares against the first one's write.
+        """
         _require_staff(actor)
         cleaned = self.check_product(fields=changes, product_id=product_id)
         with atomic(self._uow):
+            if if_match is not None:
+                _require_version(self._products, product_id, if_match)
             try:
                 product = self._products.update(product_id, **cleaned)
             except DuplicateError as exc:
@@ -131,6 +149,20 @@ class CatalogService:
 def _require_staff(actor: Actor) -> None:
     if not actor.is_staff:
         raise PermissionDenied("Only staff may change the catalog.")
+
+
+def _require_version(
+    products: Products, product_id: int, if_match: Collection[str]
+) -> None:
+    """Lock the product's row and raise unless it is at one of these versions."""
+    current = products.lock_many([product_id]).get(product_id)
+    if current is None:
+        raise NotFound(f"Product {product_id} does not exist.")
+    if "*" not in if_match and current.version not in if_match:
+        raise PreconditionFailed(
+            f"Product {product_id} has changed since you read it; "
+            "read it again and retry with its new ETag."
+        )
 
 
 def _sku_taken() -> FieldError:

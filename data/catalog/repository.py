@@ -17,6 +17,7 @@ from data.catalog import statements
 from data.catalog.models import Product
 from data.errors import DuplicateError, OutOfStock
 from data.records import Page, PageRequest, Rows, build, field_names, read_page
+from data.versions import version_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +33,11 @@ class ProductRecord:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def version(self) -> str:
+        """Return the digest of all the fields, for entity tags."""
+        return version_of(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

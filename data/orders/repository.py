@@ -16,6 +16,7 @@ from data import sql
 from data.orders.models import Order, OrderLine
 from data.orders.statuses import OrderStatus
 from data.records import Page, PageRequest, Rows, build, field_names, read_page
+from data.versions import version_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +43,11 @@ class OrderRecord:
     currency: str
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def version(self) -> str:
+        """Return the digest of all the fields, for entity tags."""
+        return version_of(self)
 
 
 # An order's own columns: every field of its record but the lines.

@@ -16,6 +16,15 @@ from presentation.catalog.serializers import (
     ProductPage,
     ProductUpdateInput,
 )
+from presentation.conditional import (
+    ETAG_HEADER,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    etag,
+    if_match,
+    tagged,
+)
 from presentation.pagination import page_body
 from presentation.permissions import StaffWritesOnly
 from presentation.schema import problems, validated
@@ -61,27 +70,34 @@ class ProductDetailView(APIView):
         operation_id="get_product",
         summary="Get a product",
         tags=TAGS,
-        responses={200: ProductOutput, **problems(404)},
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: ProductOutput, **NOT_MODIFIED, **problems(404)},
     )
     def get(self, request: Request, product_id: int) -> Response:
         product = CatalogService().get_product(
             actor=actor_of(request), product_id=product_id
         )
-        return Response(ProductOutput(product).data)
+        return tagged(request, ProductOutput(product).data, product.version)
 
     @extend_schema(
         operation_id="update_product",
         summary="Change a product (staff)",
         tags=TAGS,
         request=ProductUpdateInput,
-        responses={200: ProductOutput, **problems(400, 401, 403, 404, 413)},
+        parameters=[IF_MATCH, ETAG_HEADER],
+        responses={200: ProductOutput, **problems(400, 401, 403, 404, 412, 413)},
     )
     def patch(self, request: Request, product_id: int) -> Response:
         changes = validated(ProductUpdateInput, request.data)
         product = CatalogService().update_product(
-            actor=actor_of(request), product_id=product_id, changes=changes
+            actor=actor_of(request),
+            product_id=product_id,
+            changes=changes,
+            if_match=if_match(request),
         )
-        return Response(ProductOutput(product).data)
+        response = Response(ProductOutput(product).data)
+        response["ETag"] = etag(product.version)
+        return response
 
     @extend_schema(
         operation_id="deactivate_product",

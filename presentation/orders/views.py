@@ -15,6 +15,7 @@ from business.actor import Actor
 from business.idempotency import KeyedRequest
 from business.orders import NewLine, OrderRecord, OrderService
 from presentation.actor import actor_of
+from presentation.conditional import ETAG_HEADER, IF_NONE_MATCH, NOT_MODIFIED, tagged
 from presentation.idempotency import IDEMPOTENCY_KEY, idempotent
 from presentation.orders.serializers import (
     OrderCreateInput,
@@ -75,11 +76,12 @@ class OrderDetailView(APIView):
         operation_id="get_order",
         summary="Get an order",
         tags=TAGS,
-        responses={200: OrderOutput, **problems(401, 404)},
+        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        responses={200: OrderOutput, **NOT_MODIFIED, **problems(401, 404)},
     )
     def get(self, request: Request, order_id: int) -> Response:
         order = OrderService().get_order(actor=actor_of(request), order_id=order_id)
-        return Response(OrderOutput(order).data)
+        return tagged(request, OrderOutput(order).data, order.version)
 
 
 class OrderEventsView(APIView):

@@ -8,6 +8,16 @@ PRODUCTS = "/api/v1/products/"
 ALLOWED = "https://app.example.com"
 
 
+def preflight(api, path: str, method: str, headers: str):
+    """Ask, as the allowed origin's browser does, whether `method` may be sent."""
+    return api.options(
+        path,
+        HTTP_ORIGIN=ALLOWED,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS=headers,
+    )
+
+
 @pytest.fixture
 def allow_list(settings):
     settings.CORS_ALLOWED_ORIGINS = [ALLOWED]
@@ -37,12 +47,7 @@ def test_another_origin_does_not(api, db, allow_list):
 
 
 def test_a_preflight_from_an_allowed_origin_is_answered(api, allow_list):
-    response = api.options(
-        "/api/v1/orders/",
-        HTTP_ORIGIN=ALLOWED,
-        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
-        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type",
-    )
+    response = preflight(api, "/api/v1/orders/", "POST", "authorization, content-type")
 
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == ALLOWED
@@ -72,3 +77,19 @@ def test_problems_answered_early_carry_the_header_too(api, allow_list):
 
     assert response.status_code == 413
     assert response["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_a_preflight_allows_the_conditional_request_headers(api, allow_list):
+    response = preflight(api, "/api/v1/products/1/", "PATCH", "authorization, if-match")
+
+    allowed = response["Access-Control-Allow-Headers"]
+    assert {"if-match", "if-none-match", "authorization"} <= set(allowed.split(", "))
+
+
+def test_the_browser_app_may_read_the_etag_and_rate_limit_headers(api, db, allow_list):
+    response = api.get(PRODUCTS, HTTP_ORIGIN=ALLOWED)
+
+    exposed = {
+        h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")
+    }
+    assert {"etag", "ratelimit", "ratelimit-policy", "retry-after"} <= exposed

@@ -95,6 +95,29 @@ def test_product_writes_document_401_and_403(schema):
     assert "201" in create["responses"]
 
 
+def header_names(operation: dict) -> set[str]:
+    return {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/products/{product_id}/", "/api/v1/orders/{order_id}/"]
+)
+def test_detail_reads_document_etag_if_none_match_and_304(schema, path):
+    read = schema["paths"][path]["get"]
+    assert "If-None-Match" in header_names(read)
+    assert "ETag" in read["responses"]["200"]["headers"]
+    assert "ETag" in read["responses"]["304"]["headers"]
+    assert "content" not in read["responses"]["304"]
+
+
+def test_product_patch_documents_if_match_412_and_the_new_etag(schema):
+    patch = schema["paths"]["/api/v1/products/{product_id}/"]["patch"]
+    assert "If-Match" in header_names(patch)
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    stale = patch["responses"]["412"]["content"]["application/problem+json"]
+    assert stale["schema"]["$ref"].endswith("/ProblemOutput")
+
+
 def test_money_is_a_decimal_string_in_the_schema(schema):
     product = schema["components"]["schemas"]["ProductOutput"]["properties"]
     assert product["price"]["type"] == "string"

@@ -7,6 +7,7 @@ the database cache, so they are emptied before and after each test.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -17,7 +18,7 @@ from django.db import connection
 from data.cache.models import CacheEntry
 from tests.api.problems import assert_problem
 from tests.conftest import client_for
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ProductFactory, UserFactory
 from tests.sql_guard import SqlOriginGuard
 
 PRODUCTS = "/api/v1/products/"
@@ -53,6 +54,11 @@ def rates(settings, **scopes: str | None) -> None:
         **django_settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None, **scopes},
     }
+
+
+@pytest.fixture
+def product(db):
+    return ProductFactory(stock=10)
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +162,143 @@ def test_counters_live_in_the_shared_database_cache(api, settings):
     )
     keys = list(CacheEntry.objects.values_list("cache_key", flat=True))
     assert any("throttle_anon_127.0.0.1" in key for key in keys), keys
+
+
+# -- RateLimit-Policy and RateLimit (IETF httpapi rate-limit headers draft) ------
+
+# The provider's webhook opts out of throttling: it retries what it could not deliver.
+UNTHROTTLED = ("post", "/api/v1/webhooks/payments/")
+RATE_LIMIT = re.compile(r'^"(?P<name>[a-z]+)";r=(?P<r>\d+);t=(?P<t>\d+)$')
+
+
+def state(response) -> dict[str, tuple[int, int]]:
+    """Parse `RateLimit` into {policy: (remaining, seconds to reset)}."""
+    header = response["RateLimit"]
+    items = [RATE_LIMIT.match(item.strip()) for item in header.split(",")]
+    assert all(items), header
+    return {m["name"]: (int(m["r"]), int(m["t"])) for m in items if m}
+
+
+def test_anonymous_reads_send_the_policy_and_what_remains_of_it(api, settings):
+    rates(settings, anon="3/min")
+
+    first, second = api.get(PRODUCTS), api.get(PRODUCTS)
+
+    assert first["RateLimit-Policy"] == '"anon";q=3;w=60'
+    assert state(first)["anon"][0] == 2
+    assert state(second)["anon"][0] == 1
+    assert 0 < state(second)["anon"][1] <= 60
+
+
+def test_a_429_sends_the_headers_with_nothing_remaining(api, settings):
+    rates(settings, anon="1/min")
+
+    api.get(PRODUCTS)
+    refused = api.get(PRODUCTS)
+
+    assert_problem(refused, 429, "throttled")
+    assert refused["RateLimit-Policy"] == '"anon";q=1;w=60'
+    remaining, reset = state(refused)["anon"]
+    assert remaining == 0
+    assert 1 <= reset <= 60
+    assert abs(reset - int(refused["Retry-After"])) <= 1
+
+
+def test_users_get_their_own_policy_on_reads_and_writes(settings, customer, product):
+    rates(settings, anon="5/min", user="7/min")
+    client = client_for(customer)
+
+    read = client.get(PRODUCTS)
+    write = client.post(
+        "/api/v1/orders/",
+        {"items": [{"product_id": product.pk, "quantity": 1}]},
+        format="json",
+    )
+
+    assert write.status_code == 201, write.content
+    assert read["RateLimit-Policy"] == write["RateLimit-Policy"] == '"user";q=7;w=60'
+    assert (state(read)["user"][0], state(write)["user"][0]) == (6, 5)
+
+
+def test_auth_endpoints_send_both_of_their_policies(api, settings):
+    rates(settings, anon="100/hour", auth="2/min")
+    user = UserFactory()
+    credentials = {"username": user.username, "password": PASSWORD}
+
+    answer = api.post(TOKEN, credentials, format="json")
+
+    assert answer.status_code == 200
+    assert answer["RateLimit-Policy"] == '"anon";q=100;w=3600, "auth";q=2;w=60'
+    assert {name: r for name, (r, _) in state(answer).items()} == {
+        "anon": 99,
+        "auth": 1,
+    }
+
+
+def test_a_429_of_one_policy_shows_which_one_ran_out(api, settings):
+    rates(settings, anon="100/min", auth="1/min")
+    wrong = {"username": "nobody", "password": "guess-1234"}
+
+    api.post(TOKEN, wrong, format="json")
+    refused = api.post(TOKEN, wrong, format="json")
+
+    assert refused.status_code == 429
+    assert state(refused)["auth"][0] == 0
+    assert state(refused)["anon"][0] > 0
+
+
+def test_a_throttle_that_is_off_or_not_for_the_view_sends_no_header(api, settings):
+    rates(settings, auth="5/min")
+
+    read = api.get(PRODUCTS)
+    login = api.post(TOKEN, {"username": "x", "password": "y"}, format="json")
+
+    assert "RateLimit-Policy" not in read
+    assert "RateLimit" not in read
+    assert login["RateLimit-Policy"] == '"auth";q=5;w=60'
+
+
+def test_without_any_rate_no_answer_sends_the_headers(api, settings):
+    rates(settings)
+
+    assert "RateLimit" not in api.get(PRODUCTS)
+
+
+def test_the_schema_documents_the_headers_on_every_answer_and_429(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, answer in operation["responses"].items():
+                headers = set(answer.get("headers", {}))
+                where = f"{method.upper()} {path} {status}"
+                if (method, path) == UNTHROTTLED:
+                    assert not headers & {"RateLimit-Policy", "RateLimit"}, where
+                else:
+                    assert {"RateLimit-Policy", "RateLimit"} <= headers, where
+
+
+def schema_operations() -> list[tuple[str, str]]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    return [
+        (method, path)
+        for path, item in paths.items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+@pytest.mark.parametrize(("method", "path"), schema_operations())
+def test_every_operation_sends_the_headers(settings, staff, method, path):
+    rates(settings, user="1000/min")
+    url = re.sub(r"\{[^}]+\}", "1", path)
+
+    response = getattr(client_for(staff), method)(url, {}, format="json")
+
+    assert response.status_code < 500, response.content
+    if (method, path) == UNTHROTTLED:
+        assert "RateLimit-Policy" not in response
+        return
+    assert response["RateLimit-Policy"] == '"user";q=1000;w=60', response.status_code
+    assert state(response)["user"][0] < 1000

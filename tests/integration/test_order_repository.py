@@ -216,3 +216,12 @@ def test_events_are_added_and_read_back_oldest_first():
         "run-1",
     )
     assert events.list_for_order(OrderFactory().pk) == []
+
+
+def test_an_orders_version_is_the_same_from_find_and_from_a_status_change():
+    orders = OrderRepository()
+    order = orders.find(OrderFactory(status="created").pk)
+    assert order is not None
+    moved = orders.update_status(order, OrderStatus.CANCELLED)
+    assert moved.version != order.version
+    assert orders.find(order.id).version == moved.version

@@ -239,3 +239,15 @@ def test_records_carry_the_same_instants_and_values_as_the_orm(repo):
             model.stock,
             model.is_active,
         )
+
+
+def test_a_products_version_is_the_same_however_it_is_read_and_moves_on_writes(repo):
+    product = ProductFactory(stock=3)
+    found = repo.find(product.pk)
+    assert found is not None
+    assert repo.lock_many([product.pk])[product.pk].version == found.version
+    updated = repo.update(product.pk, stock=4)
+    assert updated is not None and updated.version != found.version
+    assert repo.find(product.pk).version == updated.version
+    repo.add_stock({product.pk: 1})
+    assert repo.find(product.pk).version != updated.version

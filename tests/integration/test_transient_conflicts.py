@@ -4,7 +4,6 @@ the payment paths take their locks in one order, so that they do not deadlock.""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
@@ -30,6 +29,7 @@ from data.payments.repository import PaymentRepository
 from data.payments.statuses import PaymentStatus, RefundStatus
 from data.unit_of_work import DjangoUnitOfWork
 from tests.factories import OrderFactory, ProductFactory
+from tests.integration.locks import wait_for_lock_waiters
 from tests.live_server import database_url
 
 
@@ -102,21 +102,6 @@ def test_concurrent_update_is_a_conflict():
     assert ConcurrentUpdate.code == "concurrent-update"
 
 
-def wait_until_someone_waits_for_a_lock(conninfo: str) -> None:
-    """Return once a transaction of this database waits for a lock (bounded)."""
-    deadline = time.monotonic() + 10
-    with psycopg.connect(conninfo, autocommit=True) as watcher:
-        while time.monotonic() < deadline:
-            row = watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                "current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()
-            if row and row[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("nobody waited for a lock")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
     # As a cancel's refund is settled while the charge's late webhook is: the
@@ -137,7 +122,7 @@ def test_a_refund_settled_while_its_charge_is_settled_does_not_deadlock():
             with DjangoUnitOfWork():
                 OrderRepository().lock(order.pk)
                 order_locked.set()
-                wait_until_someone_waits_for_a_lock(conninfo)
+                wait_for_lock_waiters(conninfo)
                 PaymentRepository().lock(payment.id)
             return "committed"
         except Exception as error:

@@ -55,6 +55,8 @@ class FakeProductRepository:
         self._clock = itertools.count(1)
         self._uow = uow
         self.writes_outside_uow = 0
+        self.lock_calls: list[list[int]] = []
+        self.locks_outside_uow = 0
 
     def _now(self) -> datetime:
         return EPOCH + timedelta(seconds=next(self._clock))
@@ -100,6 +102,12 @@ class FakeProductRepository:
 
     def sku_taken(self, sku: str, *, exclude_id: int | None = None) -> bool:
         return self._sku_exists(sku, exclude_id)
+
+    def lock_many(self, product_ids: list[int]) -> dict[int, ProductRecord]:
+        self.lock_calls.append(list(product_ids))
+        if self._uow is not None and not self._uow.active:
+            self.locks_outside_uow += 1  # a lock outside a transaction holds nothing
+        return {pk: self.rows[pk] for pk in sorted(product_ids) if pk in self.rows}
 
     def _sku_exists(self, sku: str, exclude_id: int | None) -> bool:
         return any(r.sku == sku and r.id != exclude_id for r in self.rows.values())

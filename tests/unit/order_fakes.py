@@ -59,14 +59,6 @@ class _Clock:
 class FakeStockRepository(FakeProductRepository):
     """ProductRepository with the stock methods: reserve, lock_many, add_stock."""
 
-    def __init__(self, uow: FakeUnitOfWork | None = None) -> None:
-        super().__init__(uow)
-        self.lock_calls: list[list[int]] = []
-
-    def lock_many(self, product_ids: list[int]) -> dict[int, ProductRecord]:
-        self.lock_calls.append(list(product_ids))
-        return {pk: self.rows[pk] for pk in sorted(product_ids) if pk in self.rows}
-
     def reserve(self, quantities: dict[int, int]) -> Reservation:
         products = self.lock_many(sorted(quantities))
         unavailable = tuple(

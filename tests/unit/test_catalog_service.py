@@ -8,7 +8,12 @@ import pytest
 
 from business.actor import Actor
 from business.catalog import CatalogService, ProductQuery
-from business.errors import NotFound, PermissionDenied, RuleViolation
+from business.errors import (
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    RuleViolation,
+)
 from tests.unit.fakes import FakeProductRepository, FakeUnitOfWork
 
 STAFF = Actor(user_id=1, is_staff=True)
@@ -277,3 +282,56 @@ def test_check_product_writes_nothing(service, products, uow):
     assert cleaned["sku"] == "X"
     assert products.rows == {}
     assert uow.commits == 0
+
+
+def test_update_with_the_current_version_locks_the_row_and_writes(
+    service, products, uow
+):
+    product = products.seed(name="Mug")
+    updated = service.update_product(
+        actor=STAFF,
+        product_id=product.id,
+        changes={"name": "Cup"},
+        if_match={product.version},
+    )
+    assert updated.name == "Cup"
+    assert updated.version != product.version
+    assert products.lock_calls == [[product.id]]
+    assert (products.locks_outside_uow, uow.commits) == (0, 1)
+
+
+def test_update_with_a_stale_version_fails_and_changes_nothing(service, products, uow):
+    product = products.seed(name="Mug")
+    stale = product.version
+    service.update_product(actor=STAFF, product_id=product.id, changes={"stock": 9})
+    before = products.find(product.id)
+    with pytest.raises(PreconditionFailed):
+        service.update_product(
+            actor=STAFF,
+            product_id=product.id,
+            changes={"name": "Cup"},
+            if_match={stale},
+        )
+    assert products.find(product.id) == before
+    assert uow.rollbacks == 1
+
+
+def test_update_if_match_any_passes_for_an_existing_product(service, products):
+    product = products.seed(name="Mug")
+    updated = service.update_product(
+        actor=STAFF, product_id=product.id, changes={"name": "Cup"}, if_match={"*"}
+    )
+    assert updated.name == "Cup"
+
+
+def test_update_if_match_of_a_missing_product_is_not_found(service, products):
+    with pytest.raises(NotFound):
+        service.update_product(
+            actor=STAFF, product_id=404, changes={"name": "Cup"}, if_match={"*"}
+        )
+
+
+def test_update_without_if_match_takes_no_lock(service, products):
+    product = products.seed(name="Mug")
+    service.update_product(actor=STAFF, product_id=product.id, changes={"name": "C"})
+    assert products.lock_calls == []
