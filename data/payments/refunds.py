@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from data.payments.models import Refund, RefundLine
-from data.payments.repository import pending_ids
+from data.payments.repository import pending_ids, store_outcome
 from data.payments.statuses import RefundStatus
 from data.records import Page, PageRequest, Rows, build, field_names, read_page
 
@@ -163,22 +163,14 @@ class RefundRepository:
         restocked: bool = False,
     ) -> RefundRecord:
         """Record a locked pending refund's outcome at the provider."""
-        settled = replace(
+        return store_outcome(
+            Refund,
             refund,
             status=status,
-            gateway_reference=gateway_reference or refund.gateway_reference,
+            gateway_reference=gateway_reference,
             failure_reason=failure_reason,
             restocked=restocked,
-            updated_at=timezone.now(),
         )
-        Refund.objects.filter(pk=refund.id).update(
-            status=settled.status,
-            gateway_reference=settled.gateway_reference,
-            failure_reason=settled.failure_reason,
-            restocked=settled.restocked,
-            updated_at=settled.updated_at,
-        )
-        return settled
 
     def tally(self, payment_id: int) -> RefundTally:
         """Sum up a payment's refunds: pending money, units refunded and restocked."""

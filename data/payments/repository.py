@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.db import IntegrityError
 from django.db.models import Count, F, Min, Q
@@ -68,6 +68,31 @@ def pending_ids(
         status=PaymentStatus.PENDING, updated_at__lt=before, pk__gt=after_id
     )
     return list(rows.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+class _Pending(Protocol):
+    """A payment or refund record, as far as recording its outcome goes."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def gateway_reference(self) -> str: ...
+
+
+P = TypeVar("P", bound=_Pending)
+
+
+def store_outcome(model: type[Payment | Refund], record: P, **outcome: Any) -> P:
+    """Write a locked pending row's outcome at the provider; return the record as
+    it now is. A gateway reference the provider did not give keeps the old one."""
+    outcome["gateway_reference"] = (
+        outcome.get("gateway_reference") or record.gateway_reference
+    )
+    settled = replace(record, **outcome, updated_at=timezone.now())  # type: ignore[type-var]
+    changed = {name: getattr(settled, name) for name in (*outcome, "updated_at")}
+    model.objects.filter(pk=record.id).update(**changed)
+    return settled
 
 
 class PaymentRepository:
@@ -144,20 +169,13 @@ class PaymentRepository:
         failure_reason: str = "",
     ) -> PaymentRecord:
         """Record a locked pending payment's outcome at the provider."""
-        settled = replace(
+        return store_outcome(
+            Payment,
             payment,
             status=status,
-            gateway_reference=gateway_reference or payment.gateway_reference,
+            gateway_reference=gateway_reference,
             failure_reason=failure_reason,
-            updated_at=timezone.now(),
         )
-        Payment.objects.filter(pk=payment.id).update(
-            status=settled.status,
-            gateway_reference=settled.gateway_reference,
-            failure_reason=settled.failure_reason,
-            updated_at=settled.updated_at,
-        )
-        return settled
 
     def add_refunded(self, payment: PaymentRecord, amount: Decimal) -> PaymentRecord:
         """Count a succeeded refund against a locked payment; its status follows."""
