@@ -52,7 +52,13 @@ def sql_guard():
 def rates(settings, **scopes: str | None) -> None:
     settings.REST_FRAMEWORK = {
         **django_settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None, **scopes},
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": None,
+            "user": None,
+            "auth": None,
+            "api_key": None,
+            **scopes,
+        },
     }
 
 
