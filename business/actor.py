@@ -16,6 +16,8 @@ class Actor:
     is_staff: bool = False
     source: Source = "api"
     request_id: str = ""
+    # The API key the caller authenticated with, if any (its events carry it).
+    api_key_id: int | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -14,5 +14,9 @@ def actor_of(request: HttpRequest, *, source: Source = "api") -> Actor:
     if not user.is_authenticated:
         return Actor.anonymous(request_id=request_id)
     return Actor(
-        user_id=user.pk, is_staff=user.is_staff, source=source, request_id=request_id
+        user_id=user.pk,
+        is_staff=user.is_staff,
+        source=source,
+        request_id=request_id,
+        api_key_id=getattr(user, "api_key_id", None),
     )

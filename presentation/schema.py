@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
+from django.urls import resolve
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse
@@ -13,6 +15,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from presentation.permissions import StaffWritesOnly
 from presentation.problems import PROBLEM_CONTENT_TYPE
+from presentation.scopes import NO_KEY, rule_for
 
 _DESCRIPTIONS = {
     400: "The input is invalid; `errors` names each field.",
@@ -199,7 +202,14 @@ class AutoSchema(openapi.AutoSchema):
             isinstance(permission, StaffWritesOnly)
             for permission in self.view.get_permissions()
         )
+        if self._refused_to_keys():
+            auths = [auth for auth in auths if "apiKey" not in auth]
         return [*auths, {}] if open_read and {} not in auths else auths
+
+    def _refused_to_keys(self) -> bool:
+        # Any value fills a path parameter: only the route's name is wanted.
+        route = resolve(re.sub(r"\{[^}]+\}", "1", self.path)).url_name
+        return rule_for(route, self.method.upper()) == NO_KEY
 
 
 class _OwnDocstringOnly(OpenApiSerializerExtension):

@@ -99,7 +99,24 @@ class AnonThrottle(_LiveRates, AnonRateThrottle):
 
 
 class UserThrottle(_LiveRates, UserRateThrottle):
-    """Limit authenticated users by id (`THROTTLE_USER`)."""
+    """Limit authenticated users by id (`THROTTLE_USER`); keys have their own."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if getattr(request.user, "api_key_id", None) is not None:
+            return None
+        return super().get_cache_key(request, view)
+
+
+class ApiKeyThrottle(_LiveRates):
+    """Limit each API key by its id (`THROTTLE_API_KEY`), whoever made it."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key_id = getattr(request.user, "api_key_id", None)
+        if key_id is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": key_id}
 
 
 class ScopedThrottle(_LiveRates, ScopedRateThrottle):

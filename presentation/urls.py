@@ -29,6 +29,12 @@ urlpatterns = [
         "auth/token/refresh/", accounts.TokenRefreshView.as_view(), name="token-refresh"
     ),
     path("auth/me/", accounts.MeView.as_view(), name="me"),
+    path("api-keys/", accounts.ApiKeyListView.as_view(), name="api-key-list"),
+    path(
+        "api-keys/<id:key_id>/",
+        accounts.ApiKeyDetailView.as_view(),
+        name="api-key-detail",
+    ),
     path("products/", catalog.ProductListView.as_view(), name="product-list"),
     path(
         "products/<id:product_id>/",

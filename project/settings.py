@@ -7,6 +7,7 @@ import environ
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from data.accounts.scopes import Scope
 from data.orders.statuses import OrderStatus
 from data.payments.statuses import PaymentStatus, RefundStatus
 
@@ -220,6 +221,8 @@ EVENTS_EXCHANGE = env.str("EVENTS_EXCHANGE", default="orderly.events")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # API keys first: the JWT class would refuse a key as a malformed token.
+        "presentation.authentication.ApiKeyAuthentication",
         "presentation.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -234,6 +237,7 @@ REST_FRAMEWORK = {
         "presentation.throttling.AnonThrottle",
         "presentation.throttling.UserThrottle",
         "presentation.throttling.ScopedThrottle",
+        "presentation.throttling.ApiKeyThrottle",
     ],
     # Clients are told apart by address: behind N proxies, the Nth address from the
     # right of X-Forwarded-For (unset: the socket's peer address).
@@ -243,6 +247,8 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="120/min") or None,
         "user": env.str("THROTTLE_USER", default="600/min") or None,
         "auth": env.str("THROTTLE_AUTH", default="10/min") or None,
+        # Per API key, in place of the creator's `user` quota.
+        "api_key": env.str("THROTTLE_API_KEY", default="600/min") or None,
     },
 }
 
@@ -272,6 +278,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatus": [status.value for status in PaymentStatus],
         "RefundStatus": [status.value for status in RefundStatus],
         "OrderEventSource": ["api", "admin", "command"],
+        "ApiKeyScope": [scope.value for scope in Scope],
     },
 }
 

@@ -110,6 +110,7 @@ def server_env(database: str, port: int, **overrides: str) -> dict[str, str]:
         THROTTLE_ANON="",
         THROTTLE_USER="",
         THROTTLE_AUTH="",
+        THROTTLE_API_KEY="",
     )
     env.update(overrides)
     return env

@@ -8,7 +8,7 @@ a test says otherwise.
 
 import os
 
-for name in ("THROTTLE_ANON", "THROTTLE_USER", "THROTTLE_AUTH"):
+for name in ("THROTTLE_ANON", "THROTTLE_USER", "THROTTLE_AUTH", "THROTTLE_API_KEY"):
     os.environ[name] = ""
 
 from project.settings import *  # noqa: E402, F403

@@ -164,12 +164,25 @@ def test_with_redis_url_the_cache_is_redis():
 def test_throttle_rates_have_defaults_and_come_from_the_env():
     defaults = settings_with()
     chosen = settings_with(
-        THROTTLE_ANON="5/second", THROTTLE_USER="", THROTTLE_AUTH="3/hour"
+        THROTTLE_ANON="5/second",
+        THROTTLE_USER="",
+        THROTTLE_AUTH="3/hour",
+        THROTTLE_API_KEY="7/min",
     )
 
-    assert defaults["rates"] == {"anon": "120/min", "user": "600/min", "auth": "10/min"}
+    assert defaults["rates"] == {
+        "anon": "120/min",
+        "user": "600/min",
+        "auth": "10/min",
+        "api_key": "600/min",
+    }
     assert defaults["num_proxies"] is None
-    assert chosen["rates"] == {"anon": "5/second", "user": None, "auth": "3/hour"}
+    assert chosen["rates"] == {
+        "anon": "5/second",
+        "user": None,
+        "auth": "3/hour",
+        "api_key": "7/min",
+    }
     assert settings_with(THROTTLE_NUM_PROXIES="1")["num_proxies"] == 1
 
 

@@ -23,4 +23,5 @@ def record_event(
         actor_id=actor.user_id,
         source=actor.source,
         request_id=actor.request_id,
+        api_key_id=actor.api_key_id,
     )

@@ -62,6 +62,9 @@ def to_message(event: EventRecord) -> OutgoingMessage:
         "request_id": event.request_id,
         "created_at": created_at.replace("+00:00", "Z"),
     }
+    # Only a key's events have one: every other message stays as it was.
+    if event.api_key_id is not None:
+        body["api_key_id"] = event.api_key_id
     return OutgoingMessage(message_id=str(event.id), routing_key=event.type, body=body)
 
 

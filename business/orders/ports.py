@@ -51,6 +51,7 @@ class Events(Protocol):
         actor_id: int | None,
         source: str,
         request_id: str,
+        api_key_id: int | None = None,
     ) -> EventRecord: ...
 
     def list_for_order(self, order_id: int) -> list[EventRecord]: ...

@@ -26,6 +26,7 @@ class EventRecord:
     source: str
     request_id: str
     created_at: datetime
+    api_key_id: int | None = None
 
 
 _FIELDS = field_names(EventRecord)
@@ -47,6 +48,7 @@ class EventRepository:
         actor_id: int | None,
         source: str,
         request_id: str,
+        api_key_id: int | None = None,
     ) -> EventRecord:
         """Append one event (a database trigger queues it in the outbox)."""
         fields = {
@@ -56,6 +58,7 @@ class EventRepository:
             "actor_id": actor_id,
             "source": source,
             "request_id": request_id,
+            "api_key_id": api_key_id,
             "created_at": timezone.now(),
         }
         [inserted] = sql.insert(OrderEvent, [fields], returning=("id",))

@@ -75,6 +75,9 @@ class OrderEvent(models.Model):
     type = models.CharField(max_length=32)
     data = models.JSONField(default=dict)
     actor_id = models.BigIntegerField(null=True, blank=True)
+    # The API key the actor called with (no foreign key: the trail outlives nothing,
+    # and keys are revoked, never deleted).
+    api_key_id = models.BigIntegerField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=[(s, s) for s in SOURCES])
     request_id = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

@@ -10,10 +10,14 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from business.accounts import AccountService
+from business.accounts import AccountService, ApiKeyService
 from business.errors import AuthenticationFailed
 from presentation.accounts.serializers import (
     AccessTokenOutput,
+    ApiKeyCreatedOutput,
+    ApiKeyCreateInput,
+    ApiKeyOutput,
+    ApiKeyPage,
     MeOutput,
     RegisterInput,
     TokenObtainInput,
@@ -22,6 +26,9 @@ from presentation.accounts.serializers import (
     UserOutput,
 )
 from presentation.actor import actor_of
+from presentation.authentication import ApiKeyAuthentication
+from presentation.pagination import PageQuery, page_body
+from presentation.permissions import IsStaff
 from presentation.schema import problems, validated
 
 TAGS = ["auth"]
@@ -30,7 +37,8 @@ TAGS = ["auth"]
 class RegisterView(APIView):
     # Password guessing and sign-up spam: a stricter limit (THROTTLE_AUTH).
     throttle_scope = "auth"
-    authentication_classes: list = []
+    # Anonymous, but a key is refused (403), as everywhere outside its scopes.
+    authentication_classes = [ApiKeyAuthentication]
 
     @extend_schema(
         operation_id="register",
@@ -47,7 +55,8 @@ class RegisterView(APIView):
 
 class TokenObtainView(APIView):
     throttle_scope = "auth"
-    authentication_classes: list = []
+    # Anonymous, but a key is refused (403), as everywhere outside its scopes.
+    authentication_classes = [ApiKeyAuthentication]
 
     @extend_schema(
         operation_id="obtain_token",
@@ -67,7 +76,8 @@ class TokenObtainView(APIView):
 
 
 class TokenRefreshView(APIView):
-    authentication_classes: list = []
+    # Anonymous, but a key is refused (403), as everywhere outside its scopes.
+    authentication_classes = [ApiKeyAuthentication]
 
     @extend_schema(
         operation_id="refresh_token",
@@ -97,3 +107,55 @@ class MeView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(MeOutput(AccountService().get_me(actor=actor_of(request))).data)
+
+
+KEY_TAGS = ["api-keys"]
+
+
+class ApiKeyListView(APIView):
+    permission_classes = [IsAuthenticated, IsStaff]
+
+    @extend_schema(
+        operation_id="list_api_keys",
+        summary="List API keys, newest first (staff)",
+        description="Every key, revoked ones too; never a secret.",
+        tags=KEY_TAGS,
+        parameters=[PageQuery],
+        responses={200: ApiKeyPage, **problems(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        query = validated(PageQuery, request.query_params.dict())
+        page = ApiKeyService().list_keys(actor=actor_of(request), **query)
+        return Response(
+            page_body(request, page, ApiKeyOutput(page.items, many=True).data)
+        )
+
+    @extend_schema(
+        operation_id="create_api_key",
+        summary="Make an API key that acts for you within its scopes (staff)",
+        description="The answer holds the secret `key`, shown this once only.",
+        tags=KEY_TAGS,
+        request=ApiKeyCreateInput,
+        responses={201: ApiKeyCreatedOutput, **problems(400, 401, 403, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        created = ApiKeyService().create_key(
+            actor=actor_of(request), **validated(ApiKeyCreateInput, request.data)
+        )
+        body = {**ApiKeyOutput(created.record).data, "key": created.secret}
+        return Response(body, status=201)
+
+
+class ApiKeyDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsStaff]
+
+    @extend_schema(
+        operation_id="revoke_api_key",
+        summary="Revoke an API key at once (staff)",
+        description="A key already revoked, or unknown, is a 404.",
+        tags=KEY_TAGS,
+        responses={204: None, **problems(401, 403, 404)},
+    )
+    def delete(self, request: Request, key_id: int) -> Response:
+        ApiKeyService().revoke_key(actor=actor_of(request), key_id=key_id)
+        return Response(status=204)

@@ -61,6 +61,9 @@ class OrderEventOutput(FastOutput):
     # The event's member shadows Serializer.data (only the stubs mind).
     data = serializers.DictField()  # type: ignore[assignment]
     actor_id = serializers.IntegerField(allow_null=True)
+    api_key_id = serializers.IntegerField(
+        allow_null=True, help_text="The API key the actor called with, if any."
+    )
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["api", "admin", "command"]
     )

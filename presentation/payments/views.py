@@ -17,6 +17,7 @@ from business.payments import (
     RefundStatus,
 )
 from presentation.actor import actor_of
+from presentation.authentication import ApiKeyAuthentication
 from presentation.idempotency import IDEMPOTENCY_KEY, idempotent
 from presentation.pagination import PageQuery, page_body
 from presentation.payments.serializers import (
@@ -183,7 +184,8 @@ class RefundListView(APIView):
 class PaymentWebhookView(APIView):
     """The provider's events: verified by signature, not by a user's credentials."""
 
-    authentication_classes: list[type] = []
+    # A key is refused (403), as everywhere outside its scopes; no one else logs in.
+    authentication_classes = [ApiKeyAuthentication]
     permission_classes = [AllowAny]
     # The provider retries what it could not deliver; a throttle would only
     # delay settling. A bad signature is refused before any database work.
@@ -204,6 +206,7 @@ class PaymentWebhookView(APIView):
             )
         ],
         responses={200: WebhookReceivedOutput, **problems(400, 413)},
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         fresh = PaymentService().handle_webhook(

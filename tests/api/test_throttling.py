@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from data.cache.models import CacheEntry
+from tests.api.key_support import key_client, make_key
 from tests.api.problems import assert_problem
 from tests.conftest import client_for
 from tests.factories import PASSWORD, ProductFactory, UserFactory
@@ -52,7 +53,13 @@ def sql_guard():
 def rates(settings, **scopes: str | None) -> None:
     settings.REST_FRAMEWORK = {
         **django_settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "auth": None, **scopes},
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": None,
+            "user": None,
+            "auth": None,
+            "api_key": None,
+            **scopes,
+        },
     }
 
 
@@ -302,3 +309,18 @@ def test_every_operation_sends_the_headers(settings, staff, method, path):
         return
     assert response["RateLimit-Policy"] == '"user";q=1000;w=60', response.status_code
     assert state(response)["user"][0] < 1000
+
+
+def test_each_api_key_has_its_own_quota_with_headers(settings, staff, staff_api):
+    rates(settings, user="100/min", api_key="2/min")
+    first, second = (
+        key_client(make_key(staff_api, "orders:read")["key"]) for _ in range(2)
+    )
+
+    answers = [first.get("/api/v1/orders/") for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[0]["RateLimit-Policy"] == '"api_key";q=2;w=60'
+    assert answers[0]["RateLimit"].startswith('"api_key";r=1;')
+    assert answers[2]["RateLimit"].startswith('"api_key";r=0;')
+    assert second.get("/api/v1/orders/").status_code == 200

@@ -24,7 +24,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from tests.factories import ProductFactory
+from tests.factories import PASSWORD, ProductFactory, UserFactory
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "orderly_client"
@@ -32,6 +32,11 @@ BASE_URL = "http://testserver"
 # The component names the client's models take: chosen, not derived by accident.
 MODEL_NAMES = {
     "AccessTokenOutput",
+    "ApiKeyCreateInput",
+    "ApiKeyCreatedOutput",
+    "ApiKeyOutput",
+    "ApiKeyPage",
+    "ApiKeyScope",
     "FieldErrorOutput",
     "ListOrdersStatus",
     "ListProductsOrdering",
@@ -71,6 +76,7 @@ MODEL_NAMES = {
 }
 # One module per operation, named by its operationId, grouped by tag.
 OPERATION_MODULES = {
+    "api_keys": {"create_api_key", "list_api_keys", "revoke_api_key"},
     "auth": {"get_me", "obtain_token", "refresh_token", "register"},
     "orders": {
         "cancel_order",
@@ -251,3 +257,37 @@ def test_problems_parse_into_the_problem_model(client_package):
     assert isinstance(problem, models.ProblemOutput)
     assert problem.status == 401
     assert problem.type_.endswith("/problems/not-authenticated")
+
+
+@pytest.mark.django_db
+def test_staff_make_a_key_and_another_system_uses_it(client_package):
+    models = importlib.import_module(f"{PACKAGE}.models")
+    UserFactory(username="gen-staff", is_staff=True)
+    anonymous = client_package.Client(
+        base_url=BASE_URL, httpx_args={"transport": wsgi_transport()}
+    )
+    tokens = operation("obtain_token").sync(
+        client=anonymous,
+        body=models.TokenObtainInput(username="gen-staff", password=PASSWORD),
+    )
+    staff = client_package.AuthenticatedClient(
+        base_url=BASE_URL,
+        token=tokens.access,
+        httpx_args={"transport": wsgi_transport()},
+    )
+
+    created = operation("create_api_key").sync(
+        client=staff,
+        body=models.ApiKeyCreateInput(
+            name="warehouse", scopes=[models.ApiKeyScope.ORDERSREAD]
+        ),
+    )
+    assert isinstance(created, models.ApiKeyCreatedOutput)
+    system = client_package.AuthenticatedClient(
+        base_url=BASE_URL, token=created.key, httpx_args={"transport": wsgi_transport()}
+    )
+
+    orders = operation("list_orders").sync(client=system)
+    assert isinstance(orders, models.OrderPage) and orders.count == 0
+    refused = operation("list_api_keys").sync(client=system)
+    assert isinstance(refused, models.ProblemOutput) and refused.status == 403

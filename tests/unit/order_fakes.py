@@ -190,6 +190,7 @@ class FakeEventRepository:
         actor_id: int | None,
         source: str,
         request_id: str,
+        api_key_id: int | None = None,
     ) -> EventRecord:
         event = EventRecord(
             id=len(self.events) + 1,
@@ -200,6 +201,7 @@ class FakeEventRepository:
             source=source,
             request_id=request_id,
             created_at=self._now(),
+            api_key_id=api_key_id,
         )
         self.events.append(event)
         return event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import jsonschema
@@ -197,3 +198,14 @@ def test_the_lag_is_the_age_of_the_oldest_pending_event():
     relay, _, _ = service([event(5)], now=datetime(2026, 1, 1, 0, 1, tzinfo=UTC))
     batch = relay.publish_batch(batch_size=0)
     assert relay.report(batch).lag_seconds == 55.0
+
+
+def test_a_keys_event_carries_its_id_and_still_matches_its_schema():
+    keyed = to_message(replace(event(3), api_key_id=12)).body
+    plain = to_message(event(3)).body
+
+    assert keyed == {**plain, "api_key_id": 12}
+    assert "api_key_id" not in plain
+    jsonschema.validate(keyed, load_schema("order.shipped"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**keyed, "api_key_id": "12"}, load_schema("order.shipped"))
