@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from business.errors import NotFound, RuleViolation
-from data.records import Page, PageRequest
+from data.records import CursorPage, KeysetRequest, Page, PageRequest
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -13,7 +14,24 @@ MAX_PAGE_SIZE = 100
 # OFFSET: a page beyond that cannot exist.
 MAX_ROWS = 2**63 - 1
 T = TypeVar("T")
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Page", "page_request", "require_page"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "CursorPage",
+    "Page",
+    "Position",
+    "keyset_request",
+    "page_request",
+    "require_page",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
+    """Where a cursor points: one row's ordering values, and which way to read."""
+
+    key: tuple[Any, ...]
+    backwards: bool = False
 
 
 def page_request(number: int, size: int) -> PageRequest:
@@ -33,3 +51,19 @@ def require_page(page: Page[T]) -> Page[T]:
     if page.number > 1 and not page.items:
         raise NotFound(f"Page {page.number} does not exist.")
     return page
+
+
+def keyset_request(size: int, position: Position | None, width: int) -> KeysetRequest:
+    """Check a slice's size and position (`width` values, as the ordering has)."""
+    if size < 1:
+        raise RuleViolation.single("page_size", "invalid", "Use a positive integer.")
+    size = min(size, MAX_PAGE_SIZE)
+    if position is None:
+        return KeysetRequest(size=size)
+    if len(position.key) != width:
+        raise RuleViolation.single(
+            "cursor", "invalid", "Use a cursor from a Link or next/previous URL."
+        )
+    if position.backwards:
+        return KeysetRequest(size=size, before=position.key)
+    return KeysetRequest(size=size, after=position.key)

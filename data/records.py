@@ -13,17 +13,33 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+# A page-number answer counts its list up to this many rows and no further: a
+# count is exact below it, and beyond it costs the same at any size of table.
+COUNT_CAP = 10_000
+Key = tuple[Any, ...]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page(Generic[T]):
-    """One page of a list, with the total count of the whole list."""
+    """One page of a list, with the count of the whole list (capped at COUNT_CAP).
+
+    `first_key` and `last_key` are the keyset positions of the first and last
+    items, so a client can go on from this page by cursor.
+    """
 
     items: tuple[T, ...]
     total: int
     number: int
     size: int
+    total_is_capped: bool = False
+    more: bool | None = None
+    first_key: Key | None = None
+    last_key: Key | None = None
 
     @property
     def has_next(self) -> bool:
+        if self.more is not None:
+            return self.more
         return self.number * self.size < self.total
 
     @property
@@ -44,8 +60,33 @@ class PageRequest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KeysetRequest:
+    """Which slice of a list to read by keyset: after or before a position.
+
+    A position is the values of the list's ordering columns (ending on the id) of
+    one row; with neither, the slice starts at the beginning of the list.
+    """
+
+    size: int = 20
+    after: Key | None = None
+    before: Key | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CursorPage(Generic[T]):
+    """A slice of a list read by keyset: no count, the positions to go on from."""
+
+    items: tuple[T, ...]
+    next_key: Key | None
+    previous_key: Key | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Rows(Generic[T]):
-    """What a page's read found: its records, and the list's total if it rode along."""
+    """What a page's read found: its records, and the list's total if it rode along.
+
+    A total that rides along is counted as `count` is: up to COUNT_CAP + 1.
+    """
 
     items: tuple[T, ...]
     total: int | None = None
@@ -55,19 +96,74 @@ def read_page(
     request: PageRequest,
     *,
     read: Callable[[int, int], Rows[T]],
-    count: Callable[[], int],
+    count: Callable[[int], int],
+    key: Callable[[T], Key] | None = None,
 ) -> Page[T]:
-    """Read one page with `read(limit, offset)`; `count()` only if the total is unknown.
+    """Read one page with `read(limit, offset)`; `count(limit)` only if needed.
 
-    A short page ends the list, so its total is known without counting, unless it
-    is empty past the first page: the list may end anywhere before it.
+    One row more than the page is read, so whether a next page exists is known
+    without counting. A list that ends on this page has its total without
+    counting, unless the page is empty past the first: the list may end anywhere
+    before it. `count(limit)` counts at most `limit` rows (COUNT_CAP + 1), and a
+    total above COUNT_CAP is reported as COUNT_CAP, capped. `key` gives a record's
+    keyset position, for the cursors of the first and last items.
     """
-    found = read(request.size, request.offset)
-    items, total = found.items, found.total
+    found = read(request.size + 1, request.offset)
+    items, total = found.items[: request.size], found.total
+    more = len(found.items) > request.size
     if total is None:
-        ended = len(items) < request.size and (bool(items) or request.number == 1)
-        total = request.offset + len(items) if ended else count()
-    return Page(items=items, total=total, number=request.number, size=request.size)
+        ended = not more and (bool(items) or request.number == 1)
+        total = request.offset + len(items) if ended else count(COUNT_CAP + 1)
+    return Page(
+        items=items,
+        total=min(total, COUNT_CAP),
+        number=request.number,
+        size=request.size,
+        total_is_capped=total > COUNT_CAP,
+        more=more,
+        first_key=key(items[0]) if key and items else None,
+        last_key=key(items[-1]) if key and items else None,
+    )
+
+
+def read_keyset(
+    request: KeysetRequest,
+    *,
+    read: Callable[[int, Key | None, bool], tuple[T, ...]],
+    key: Callable[[T], Key],
+) -> CursorPage[T]:
+    """Read one slice with `read(limit, position, backwards)`, in the scan's order.
+
+    Backwards, `read` returns the rows before the position nearest first; the
+    slice is put back in the list's order. One row more than the slice tells
+    whether the list goes on in the direction read.
+    """
+    backwards = request.before is not None
+    position = request.before if backwards else request.after
+    found = read(request.size + 1, position, backwards)
+    more = len(found) > request.size
+    items = found[: request.size]
+    if backwards:
+        items = items[::-1]
+    if not items:
+        return CursorPage(items=(), next_key=None, previous_key=None)
+    first, last = key(items[0]), key(items[-1])
+    if backwards:
+        # The position itself lies after this slice, so the list goes on there.
+        return CursorPage(
+            items=items, next_key=last, previous_key=first if more else None
+        )
+    return CursorPage(
+        items=items,
+        next_key=last if more else None,
+        previous_key=first if position is not None else None,
+    )
+
+
+def ordering_key(ordering: tuple[str, ...]) -> Callable[[Any], Key]:
+    """Return a function giving a record's values of these ordering fields."""
+    names = tuple(name.lstrip("-") for name in ordering)
+    return lambda record: tuple(getattr(record, name) for name in names)
 
 
 R = TypeVar("R", bound="DataclassInstance")

@@ -110,6 +110,16 @@ def where(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     return f" WHERE {sql}", list(params)
 
 
+def count_up_to(model: type[Model], where: str) -> str:
+    """COUNT the rows `where` selects, up to a limit (the statement's last parameter).
+
+    Counting stops at the limit, so it costs the same whatever the table's size.
+    """
+    return (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table(model)}{where} LIMIT %s) AS capped"
+    )
+
+
 def insert(
     model: type[Model],
     rows: Sequence[Mapping[str, Any]],

@@ -252,7 +252,14 @@ def page_serializer(item: type[serializers.Serializer], name: str) -> type:
         name,
         (serializers.Serializer,),
         {
-            "count": serializers.IntegerField(),
+            "count": serializers.IntegerField(
+                required=False,
+                help_text="Matches, exact up to 10000; absent on cursor pages.",
+            ),
+            "count_is_capped": serializers.BooleanField(
+                required=False,
+                help_text="true: more than 10000 match and `count` is 10000.",
+            ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": item(many=True),

@@ -12,7 +12,7 @@ from data.catalog.repository import (
     ProductRecord,
     Reservation,
 )
-from data.records import Page, PageRequest
+from data.records import CursorPage, KeysetRequest, Page, PageRequest
 
 
 class Products(Protocol):
@@ -23,6 +23,10 @@ class Products(Protocol):
     def list_products(
         self, *, spec: ProductFilter, ordering: str, page: PageRequest
     ) -> Page[ProductRecord]: ...
+
+    def list_products_by_keyset(
+        self, *, spec: ProductFilter, ordering: str, keyset: KeysetRequest
+    ) -> CursorPage[ProductRecord]: ...
 
     def add(self, **fields: Any) -> ProductRecord: ...
 

@@ -17,7 +17,7 @@ from business.errors import (
     PreconditionFailed,
     RuleViolation,
 )
-from business.pagination import page_request, require_page
+from business.pagination import Position, keyset_request, page_request, require_page
 from business.ports import UnitOfWork
 from business.transaction import atomic
 from data.catalog.repository import (
@@ -27,7 +27,7 @@ from data.catalog.repository import (
     ProductRepository,
 )
 from data.errors import DuplicateError
-from data.records import Page
+from data.records import CursorPage, Page
 from data.unit_of_work import DjangoUnitOfWork
 
 PRODUCT_ORDERINGS = tuple(ORDERINGS)
@@ -47,6 +47,21 @@ class ProductQuery:
     page_size: int = 20
 
 
+def _spec(actor: Actor, query: ProductQuery) -> ProductFilter:
+    """Return the filter of a list query; only staff see inactive products."""
+    if query.ordering not in ORDERINGS:
+        raise RuleViolation.single(
+            "ordering", "invalid", f"Use one of {', '.join(PRODUCT_ORDERINGS)}."
+        )
+    return ProductFilter(
+        search=query.search or None,
+        min_price=query.min_price,
+        max_price=query.max_price,
+        in_stock=query.in_stock,
+        is_active=query.is_active if actor.is_staff else True,
+    )
+
+
 class CatalogService:
     """Browse the catalog; staff create, change and deactivate products."""
 
@@ -64,23 +79,24 @@ class CatalogService:
         self, *, actor: Actor, query: ProductQuery
     ) -> Page[ProductRecord]:
         """Return one page of products; only staff see inactive ones."""
-        if query.ordering not in ORDERINGS:
-            raise RuleViolation.single(
-                "ordering", "invalid", f"Use one of {', '.join(PRODUCT_ORDERINGS)}."
-            )
-        spec = ProductFilter(
-            search=query.search or None,
-            min_price=query.min_price,
-            max_price=query.max_price,
-            in_stock=query.in_stock,
-            is_active=query.is_active if actor.is_staff else True,
-        )
         page = self._products.list_products(
-            spec=spec,
+            spec=_spec(actor, query),
             ordering=query.ordering,
             page=page_request(query.page, query.page_size),
         )
         return require_page(page)
+
+    def list_products_by_cursor(
+        self, *, actor: Actor, query: ProductQuery, position: Position | None
+    ) -> CursorPage[ProductRecord]:
+        """Return the products after (or before) a cursor's position, no count."""
+        spec = _spec(actor, query)
+        width = len(ORDERINGS[query.ordering])
+        return self._products.list_products_by_keyset(
+            spec=spec,
+            ordering=query.ordering,
+            keyset=keyset_request(query.page_size, position, width),
+        )
 
     def get_product(self, *, actor: Actor, product_id: int) -> ProductRecord:
         """Return one product; an inactive one only to staff."""

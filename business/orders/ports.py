@@ -12,7 +12,7 @@ from data.orders.outbox import OutboxState
 from data.orders.repository import OrderLineRecord, OrderRecord
 from data.orders.sales import DaySales, ProductSales
 from data.orders.statuses import OrderStatus
-from data.records import Page, PageRequest
+from data.records import CursorPage, KeysetRequest, Page, PageRequest
 
 
 class Orders(Protocol):
@@ -35,6 +35,14 @@ class Orders(Protocol):
     def list_orders(
         self, *, customer_id: int | None, status: OrderStatus | None, page: PageRequest
     ) -> Page[OrderRecord]: ...
+
+    def list_orders_by_keyset(
+        self,
+        *,
+        customer_id: int | None,
+        status: OrderStatus | None,
+        keyset: KeysetRequest,
+    ) -> CursorPage[OrderRecord]: ...
 
     def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord: ...
 

@@ -25,7 +25,7 @@ from business.orders.rules import (
     parse_status,
     transition_event,
 )
-from business.pagination import page_request, require_page
+from business.pagination import Position, keyset_request, page_request, require_page
 from business.payments.ports import PaymentGateway, Payments, Refunds
 from business.payments.settlement import Settlement
 from business.ports import UnitOfWork
@@ -33,14 +33,22 @@ from business.transaction import atomic
 from data.catalog.repository import ProductRecord, ProductRepository, Reservation
 from data.idempotency.repository import IdempotencyRepository
 from data.orders.events import EventRecord, EventRepository
-from data.orders.repository import OrderLineRecord, OrderRecord, OrderRepository
+from data.orders.repository import (
+    NEWEST_FIRST,
+    OrderLineRecord,
+    OrderRecord,
+    OrderRepository,
+)
 from data.orders.statuses import OrderStatus
 from data.payments.gateway import default_gateway
 from data.payments.refunds import RefundRecord, RefundRepository
 from data.payments.repository import PaymentRecord, PaymentRepository
 from data.payments.statuses import PaymentStatus
-from data.records import Page
+from data.records import CursorPage, Page
 from data.unit_of_work import DjangoUnitOfWork
+
+# A cursor of the orders list holds the values of its ordering, nothing else.
+ORDER_KEY_WIDTH = len(NEWEST_FIRST)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,6 +145,22 @@ class OrderService:
             page=page_request(page, page_size),
         )
         return require_page(result)
+
+    def list_orders_by_cursor(
+        self,
+        *,
+        actor: Actor,
+        status: str | None,
+        page_size: int,
+        position: Position | None,
+    ) -> CursorPage[OrderRecord]:
+        """Return orders after (or before) a cursor's position, newest first."""
+        wanted = None if status is None else parse_status(status)
+        return self._orders.list_orders_by_keyset(
+            customer_id=None if actor.is_staff else actor.user_id,
+            status=wanted,
+            keyset=keyset_request(page_size, position, ORDER_KEY_WIDTH),
+        )
 
     def get_order(self, *, actor: Actor, order_id: int) -> OrderRecord:
         """Return one order the caller may see."""

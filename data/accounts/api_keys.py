@@ -98,7 +98,7 @@ class ApiKeyRepository:
         def read(limit: int, offset: int) -> Rows[ApiKeyRecord]:
             return Rows(items=tuple(map(_to_record, rows[offset : offset + limit])))
 
-        return read_page(page, read=read, count=ApiKey.objects.count)
+        return read_page(page, read=read, count=lambda limit: rows[:limit].count())
 
     def revoke(self, key_id: int, *, at: datetime) -> ApiKeyRecord | None:
         """Revoke a key not yet revoked; return it, or None if there is none."""

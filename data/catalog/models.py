@@ -35,6 +35,24 @@ class Product(models.Model):
             models.Index(fields=["created_at", "id"], name="catalog_product_created"),
             models.Index(fields=["price", "id"], name="catalog_product_price"),
             models.Index(fields=["name", "id"], name="catalog_product_name"),
+            # One index per ordering of the list, ending on the id as the ordering
+            # does, so a page (and a keyset slice) is a range scan at any depth.
+            models.Index(fields=["-price", "id"], name="catalog_product_price_desc"),
+            # Everyone but staff lists active products only: partial indexes hold
+            # just those rows, so inactive ones never cost a list anything.
+            *(
+                models.Index(
+                    fields=fields,
+                    condition=Q(is_active=True),
+                    name=f"catalog_active_{name}",
+                )
+                for fields, name in (
+                    (["created_at", "id"], "created"),
+                    (["price", "id"], "price"),
+                    (["-price", "id"], "price_desc"),
+                    (["name", "id"], "name"),
+                )
+            ),
         ]
 
     def __str__(self) -> str:

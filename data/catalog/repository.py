@@ -16,7 +16,19 @@ from data import sql
 from data.catalog import statements
 from data.catalog.models import Product
 from data.errors import DuplicateError, OutOfStock
-from data.records import Page, PageRequest, Rows, build, field_names, read_page
+from data.keyset import beyond, flipped
+from data.records import (
+    CursorPage,
+    KeysetRequest,
+    Page,
+    PageRequest,
+    Rows,
+    build,
+    field_names,
+    ordering_key,
+    read_keyset,
+    read_page,
+)
 from data.versions import version_of
 
 
@@ -113,6 +125,19 @@ def _filtered(spec: ProductFilter) -> QuerySet[Product]:
     return qs
 
 
+def _read(
+    where: str, params: list[Any], ordering: tuple[str, ...], limit: int, offset: int
+) -> tuple[ProductRecord, ...]:
+    rows = sql.fetch(
+        Product,
+        _FIELDS,
+        statements.page(_FIELDS, where, ordering),
+        [*params, limit, offset],
+        many=True,
+    )
+    return tuple(map(_to_record, rows))
+
+
 def _take(quantities: dict[int, int], ids: list[int]) -> dict[int, ProductRecord]:
     """Take stock from the rows that are active and have enough; return those.
 
@@ -151,19 +176,31 @@ class ProductRepository:
         where, params = sql.where(_filtered(spec))
 
         def read(limit: int, offset: int) -> Rows[ProductRecord]:
-            rows = sql.fetch(
-                Product,
-                _FIELDS,
-                statements.page(_FIELDS, where, ORDERINGS[ordering]),
-                [*params, limit, offset],
-                many=True,
-            )
-            return Rows(items=tuple(map(_to_record, rows)))
+            return Rows(items=_read(where, params, ORDERINGS[ordering], limit, offset))
 
-        def count() -> int:
-            return int(sql.scalar(statements.count(where), params))
+        def count(limit: int) -> int:
+            return int(sql.scalar(statements.count(where), [*params, limit]))
 
-        return read_page(page, read=read, count=count)
+        key = ordering_key(ORDERINGS[ordering])
+        return read_page(page, read=read, count=count, key=key)
+
+    def list_products_by_keyset(
+        self, *, spec: ProductFilter, ordering: str, keyset: KeysetRequest
+    ) -> CursorPage[ProductRecord]:
+        """Return the products `spec` selects after (or before) a position."""
+        columns = ORDERINGS[ordering]
+
+        def read(
+            limit: int, position: tuple[Any, ...] | None, backwards: bool
+        ) -> tuple[ProductRecord, ...]:
+            order = flipped(columns) if backwards else columns
+            found = _filtered(spec)
+            if position is not None:
+                found = found.filter(beyond(order, position))
+            where, params = sql.where(found)
+            return _read(where, params, order, limit, 0)
+
+        return read_keyset(keyset, read=read, key=ordering_key(columns))
 
     def add(self, **fields: Any) -> ProductRecord:
         """Insert a product; raise DuplicateError if its sku exists."""

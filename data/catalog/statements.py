@@ -29,8 +29,8 @@ def find(names: tuple[str, ...]) -> str:
 
 
 def count(where: str) -> str:
-    """COUNT the products `where` (a WHERE clause from sql.where) selects."""
-    return f"SELECT COUNT(*) FROM {sql.table(Product)}{where}"
+    """COUNT the products `where` selects, up to a limit (the last parameter)."""
+    return sql.count_up_to(Product, where)
 
 
 def page(names: tuple[str, ...], where: str, ordering: tuple[str, ...]) -> str:

@@ -34,6 +34,11 @@ class Order(models.Model):
             ),
             models.Index(fields=["-created_at", "-id"], name="orders_order_newest"),
             models.Index(fields=["status", "created_at"], name="orders_order_status"),
+            # The list filtered by status, newest first, as a range scan.
+            models.Index(
+                fields=["status", "-created_at", "-id"],
+                name="orders_order_status_newest",
+            ),
         ]
 
     def __str__(self) -> str:

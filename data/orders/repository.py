@@ -9,13 +9,27 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Window
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from data import sql
+from data.keyset import beyond, flipped
 from data.orders.models import Order, OrderLine
 from data.orders.statuses import OrderStatus
-from data.records import Page, PageRequest, Rows, build, field_names, read_page
+from data.records import (
+    COUNT_CAP,
+    CursorPage,
+    KeysetRequest,
+    Page,
+    PageRequest,
+    Rows,
+    build,
+    field_names,
+    ordering_key,
+    read_keyset,
+    read_page,
+)
 from data.versions import version_of
 
 
@@ -53,6 +67,8 @@ class OrderRecord:
 # An order's own columns: every field of its record but the lines.
 _ORDER_FIELDS = tuple(name for name in field_names(OrderRecord) if name != "items")
 _LINE_FIELDS = field_names(OrderLineRecord)
+# Lists of orders show the newest first; the id breaks ties of one instant.
+NEWEST_FIRST = ("-created_at", "-id")
 
 
 class OrderRepository:
@@ -120,29 +136,65 @@ class OrderRepository:
         self, *, customer_id: int | None, status: OrderStatus | None, page: PageRequest
     ) -> Page[OrderRecord]:
         """Return one page of orders, newest first; one customer's, or everyone's."""
-        qs = Order.objects.all()
-        if customer_id is not None:
-            qs = qs.filter(customer_id=customer_id)
-        if status is not None:
-            qs = qs.filter(status=status)
+        qs = _listed(customer_id, status)
+        where, params = sql.where(qs)
+        # The count rides along each row (counted once, as a subquery): one query
+        # for the page and its count.
+        counted = qs.annotate(
+            _total_count=RawSQL(sql.count_up_to(Order, where), (*params, COUNT_CAP + 1))
+        )
 
         def read(limit: int, offset: int) -> Rows[OrderRecord]:
-            # The total rides along each row: one query for the page and its count.
             rows = list(
-                qs.annotate(_total_count=Window(Count("pk")))
-                .order_by("-created_at", "-id")
-                .values(*_ORDER_FIELDS, "_total_count")[offset : offset + limit]
+                counted.order_by(*NEWEST_FIRST).values(*_ORDER_FIELDS, "_total_count")[
+                    offset : offset + limit
+                ]
             )
             total = rows[0]["_total_count"] if rows else None
             return Rows(items=tuple(_with_lines(rows)), total=total)
 
-        return read_page(page, read=read, count=qs.count)
+        def count(limit: int) -> int:
+            return qs[:limit].count()
+
+        key = ordering_key(NEWEST_FIRST)
+        return read_page(page, read=read, count=count, key=key)
+
+    def list_orders_by_keyset(
+        self,
+        *,
+        customer_id: int | None,
+        status: OrderStatus | None,
+        keyset: KeysetRequest,
+    ) -> CursorPage[OrderRecord]:
+        """Return orders, newest first, after (or before) a position."""
+
+        def read(
+            limit: int, position: tuple[Any, ...] | None, backwards: bool
+        ) -> tuple[OrderRecord, ...]:
+            order = flipped(NEWEST_FIRST) if backwards else NEWEST_FIRST
+            qs = _listed(customer_id, status)
+            if position is not None:
+                qs = qs.filter(beyond(order, position))
+            rows = list(qs.order_by(*order).values(*_ORDER_FIELDS)[:limit])
+            return tuple(_with_lines(rows))
+
+        return read_keyset(keyset, read=read, key=ordering_key(NEWEST_FIRST))
 
     def update_status(self, order: OrderRecord, status: OrderStatus) -> OrderRecord:
         """Set the status of an order (locked by the caller); return it changed."""
         now = timezone.now()
         Order.objects.filter(pk=order.id).update(status=status, updated_at=now)
         return replace(order, status=status, updated_at=now)
+
+
+def _listed(customer_id: int | None, status: OrderStatus | None) -> QuerySet[Order]:
+    """Return the orders a list shows: one customer's or all, of one status or any."""
+    qs = Order.objects.all()
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if status is not None:
+        qs = qs.filter(status=status)
+    return qs
 
 
 def _values(line: OrderLineRecord) -> dict[str, Any]:

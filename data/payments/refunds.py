@@ -210,7 +210,7 @@ class RefundRepository:
         def read(limit: int, offset: int) -> Rows[RefundRecord]:
             return Rows(items=tuple(_with_lines(list(rows[offset : offset + limit]))))
 
-        return read_page(page, read=read, count=qs.count)
+        return read_page(page, read=read, count=lambda limit: qs[:limit].count())
 
     def list_pending(
         self, *, before: datetime, after_id: int = 0, limit: int = 100

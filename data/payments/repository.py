@@ -230,7 +230,7 @@ class PaymentRepository:
         def read(limit: int, offset: int) -> Rows[PaymentRecord]:
             return Rows(items=tuple(map(_to_record, rows[offset : offset + limit])))
 
-        return read_page(page, read=read, count=qs.count)
+        return read_page(page, read=read, count=lambda limit: qs[:limit].count())
 
     # -- the provider's events --------------------------------------------------
 

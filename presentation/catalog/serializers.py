@@ -15,7 +15,7 @@ from business.catalog.rules import (
 )
 from presentation.fast_output import FastOutput
 from presentation.money import MoneyField
-from presentation.pagination import PageQuery
+from presentation.pagination import CursorQuery
 from presentation.schema import QueryBooleanField, StrictInput, page_serializer
 
 
@@ -82,7 +82,7 @@ class ProductUpdateInput(StrictInput):
     is_active = serializers.BooleanField(required=False)
 
 
-class ProductListQuery(PageQuery):
+class ProductListQuery(CursorQuery):
     search = serializers.CharField(
         required=False, allow_blank=True, help_text="Part of the sku or name."
     )

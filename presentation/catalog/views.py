@@ -25,7 +25,13 @@ from presentation.conditional import (
     if_match,
     tagged,
 )
-from presentation.pagination import page_body
+from presentation.pagination import (
+    LINK_HEADER,
+    cursor_response,
+    page_response,
+    position_of,
+    wants_cursor,
+)
 from presentation.permissions import StaffWritesOnly
 from presentation.schema import problems, validated
 
@@ -39,14 +45,25 @@ class ProductListView(APIView):
         operation_id="list_products",
         summary="List products",
         tags=TAGS,
-        parameters=[ProductListQuery],
+        parameters=[ProductListQuery, LINK_HEADER],
         responses={200: ProductPage, **problems(400, 404)},
     )
     def get(self, request: Request) -> Response:
-        query = ProductQuery(**validated(ProductListQuery, request.query_params.dict()))
-        page = CatalogService().list_products(actor=actor_of(request), query=query)
+        values = validated(ProductListQuery, request.query_params.dict())
+        by_cursor = wants_cursor(values)
+        scope = f"products:{values.get('ordering', 'created_at')}"
+        position = position_of(values, scope) if by_cursor else None
+        query = ProductQuery(**values)
+        actor = actor_of(request)
+        if by_cursor:
+            found = CatalogService().list_products_by_cursor(
+                actor=actor, query=query, position=position
+            )
+            results = ProductOutput(found.items, many=True).data
+            return cursor_response(request, found, results, scope)
+        page = CatalogService().list_products(actor=actor, query=query)
         results = ProductOutput(page.items, many=True).data
-        return Response(page_body(request, page, results))
+        return page_response(request, page, results, scope)
 
     @extend_schema(
         operation_id="create_product",

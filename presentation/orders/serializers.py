@@ -5,7 +5,7 @@ from rest_framework import serializers
 from business.orders import OrderStatus
 from business.orders.rules import MAX_ITEMS, MAX_QUANTITY
 from presentation.fast_output import FastOutput
-from presentation.pagination import PageQuery
+from presentation.pagination import CursorQuery
 from presentation.schema import StrictInput, enum_choice, page_serializer
 
 
@@ -50,7 +50,7 @@ class OrderOutput(FastOutput):
 OrderPage = page_serializer(OrderOutput, "OrderPage")
 
 
-class OrderListQuery(PageQuery):
+class OrderListQuery(CursorQuery):
     status = enum_choice(OrderStatus, required=False, default=None)
 
 

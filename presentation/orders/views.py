@@ -24,11 +24,19 @@ from presentation.orders.serializers import (
     OrderOutput,
     OrderPage,
 )
-from presentation.pagination import page_body
+from presentation.pagination import (
+    LINK_HEADER,
+    cursor_response,
+    page_response,
+    position_of,
+    wants_cursor,
+)
 from presentation.permissions import IsStaff
 from presentation.schema import problems, validated
 
 TAGS = ["orders"]
+# Cursors of the orders list: one ordering, newest first.
+ORDERS_SCOPE = "orders"
 
 
 class OrderListView(APIView):
@@ -39,15 +47,23 @@ class OrderListView(APIView):
         summary="List orders, newest first",
         description="Customers see their own orders; staff see all.",
         tags=TAGS,
-        parameters=[OrderListQuery],
+        parameters=[OrderListQuery, LINK_HEADER],
         responses={200: OrderPage, **problems(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
         query = validated(OrderListQuery, request.query_params.dict())
-        page = OrderService().list_orders(actor=actor_of(request), **query)
-        return Response(
-            page_body(request, page, OrderOutput(page.items, many=True).data)
-        )
+        actor = actor_of(request)
+        if wants_cursor(query):
+            position = position_of(query, ORDERS_SCOPE)
+            del query["page"]  # a cursor wins over a page number
+            found = OrderService().list_orders_by_cursor(
+                actor=actor, position=position, **query
+            )
+            results = OrderOutput(found.items, many=True).data
+            return cursor_response(request, found, results, ORDERS_SCOPE)
+        page = OrderService().list_orders(actor=actor, **query)
+        results = OrderOutput(page.items, many=True).data
+        return page_response(request, page, results, ORDERS_SCOPE)
 
     @extend_schema(
         operation_id="place_order",
