@@ -85,7 +85,8 @@ class CursorQuery(PageQuery):
 def position_of(query: dict[str, Any], scope: str) -> Position | None:
     """Pop the cursor from validated query values; it must belong to `scope`."""
     scope_and_position = query.pop(CURSOR)
-    if scope_and_position is None:
+    if not scope_and_position:
+        # DRF hands a blank value back as "" without calling to_internal_value.
         return None
     found_scope, position = scope_and_position
     if found_scope != scope:

@@ -67,10 +67,19 @@ EXCLUDED: dict[tuple[str, str], str] = {
         "with the provider's secret), else 400 invalid-signature (api.md); no "
         "schema can state a signature over the body."
     ),
-    # "*": every operation. The API's one DELETE is deactivate_product.
+    ("list_products", "positive_data_acceptance"): (
+        "`cursor` must be one the server signed (a Link header or next/previous "
+        "URL), else 400 on `cursor`; a schema cannot produce a valid signature."
+    ),
+    ("list_orders", "positive_data_acceptance"): (
+        "`cursor` must be one the server signed (a Link header or next/previous "
+        "URL), else 400 on `cursor`; a schema cannot produce a valid signature."
+    ),
+    # "*": every operation. DELETE deactivates a product or revokes a key.
     ("*", "use_after_free"): (
         "DELETE /products/{id}/ deactivates: staff still read the product, with "
-        "is_active=false, and its orders keep it (api.md); there is no hard delete."
+        "is_active=false, and its orders keep it (api.md); there is no hard delete. "
+        "A revoked API key stays listed, with revoked_at."
     ),
 }
 
