@@ -152,6 +152,8 @@ class ProductImporter:
             sql = upsert_statement(STAGE, update=update)
             cursor.execute(sql, {"now": timezone.now()})
             created, updated = cursor.fetchone()
+            if created or updated:
+                _make_ready(cursor)
         return self._counts(created, updated)
 
     def _counts(self, created: int, updated: int) -> UpsertCounts:
@@ -232,3 +234,20 @@ def _changed(
         setattr(product, name, values[name])
     product.updated_at = now
     return product
+
+
+# The trigram GIN indexes of `?search=` (data/catalog/migrations/0002).
+TRIGRAM_INDEXES = ("catalog_product_sku_trgm", "catalog_product_name_trgm")
+
+
+def _make_ready(cursor: Any) -> None:
+    """Leave the table as fast to search as after a VACUUM ANALYZE.
+
+    Without fresh statistics the planner misjudges the new rows, and entries
+    still in a GIN index's pending list are scanned linearly by every search
+    until autovacuum gets round to them. Both run in the import's transaction,
+    so they commit, or roll back, with it.
+    """
+    cursor.execute("ANALYZE catalog_product")
+    for index in TRIGRAM_INDEXES:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])

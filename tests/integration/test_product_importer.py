@@ -154,3 +154,25 @@ def test_copy_keeps_prices_exact_at_both_ends_of_the_range():
         "TOP-1": "999999.99",
         "LOW-1": "0.10",
     }
+
+
+TRIGRAM_INDEXES = ("catalog_product_sku_trgm", "catalog_product_name_trgm")
+
+
+def test_an_upsert_leaves_the_table_ready_to_serve():
+    """Statistics are fresh and the trigram indexes hold no pending entries."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+    importer = staged(*(row(n, f"READY-{n}", f"Ready {n}") for n in range(2, 2_002)))
+
+    importer.upsert()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'catalog_product'"
+        )
+        # Only an ANALYZE after the upsert, in its transaction, counts exactly these.
+        assert cursor.fetchone()[0] == 2_000
+        for index in TRIGRAM_INDEXES:
+            cursor.execute("SELECT pending_pages FROM pgstatginindex(%s)", [index])
+            assert cursor.fetchone()[0] == 0, index
