@@ -54,7 +54,8 @@ class ApiKeyCreateInput(StrictInput):
     name = serializers.CharField(max_length=NAME_MAX, help_text="What the key is for.")
     scopes = serializers.ListField(
         child=enum_choice(Scope),
-        allow_empty=False,
+        # min_length, not allow_empty: only min_length reaches the schema (minItems).
+        min_length=1,
         max_length=len(Scope),
         help_text="What the key may do; see the scope table in the README.",
     )
