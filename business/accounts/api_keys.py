@@ -100,10 +100,7 @@ class ApiKeyService:
     ) -> CreatedApiKey:
         """Make a key that acts for the calling staff user, within its scopes."""
         user_id = self._require_person(actor)
-        wanted = tuple(dict.fromkeys(scopes))
-        errors = self._key_errors(name, wanted, expires_at)
-        if errors:
-            raise RuleViolation(errors)
+        wanted = self.check_key(name=name, scopes=scopes, expires_at=expires_at)
         public_id = secrets.token_hex(PUBLIC_ID_LENGTH // 2)
         secret = secrets.token_urlsafe(32)
         with atomic(self._uow):
@@ -116,6 +113,16 @@ class ApiKeyService:
                 expires_at=expires_at,
             )
         return CreatedApiKey(record=record, secret=f"{key_prefix(record)}_{secret}")
+
+    def check_key(
+        self, *, name: str, scopes: Iterable[str], expires_at: datetime | None
+    ) -> tuple[str, ...]:
+        """Return the scopes without repeats, or raise RuleViolation; writes nothing."""
+        wanted = tuple(dict.fromkeys(scopes))
+        errors = self._key_errors(name, wanted, expires_at)
+        if errors:
+            raise RuleViolation(errors)
+        return wanted
 
     def list_keys(
         self, *, actor: Actor, page: int = 1, page_size: int = 20

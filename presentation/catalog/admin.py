@@ -6,12 +6,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from business.catalog import CatalogService
 from business.errors import RuleViolation
 from data.catalog.models import Product
 from presentation.actor import actor_of
+from presentation.admin_support import ServiceSavesMixin
 
 FIELDS = ("sku", "name", "description", "price", "stock", "is_active")
 
@@ -42,26 +43,13 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceSavesMixin, admin.ModelAdmin):
     form = ProductAdminForm
     list_display = ("sku", "name", "price", "stock", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("sku", "name")
     ordering = ("sku",)
     readonly_fields = ("created_at", "updated_at")
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        # The service owns the transaction of a save; admin's own atomic would nest it.
-        # Django's private method is the view without its own transaction.
-        return self._changeform_view(  # type: ignore[attr-defined]
-            request, object_id, form_url, extra_context
-        )
 
     def save_model(
         self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -15,6 +15,7 @@ from business.errors import BusinessError
 from business.payments import PaymentService
 from data.payments.models import Payment, Refund
 from presentation.actor import actor_of
+from presentation.admin_support import report_action
 from presentation.orders.admin import ReadOnlyAdminMixin
 
 
@@ -91,12 +92,9 @@ def refund_payments(
             done.append(f"#{payment_id}: {refund.amount} {refund.status}")
         except BusinessError as exc:
             refused.append(f"#{payment_id}: {exc.detail}")
-    if done:
-        modeladmin.message_user(request, "Refunded " + "; ".join(done))
-    if refused:
-        modeladmin.message_user(
-            request, "Refused " + "; ".join(refused), level=messages.WARNING
-        )
+    report_action(
+        modeladmin, request, done=("Refunded", done), refused=("Refused", refused)
+    )
     return None
 
 
