@@ -71,7 +71,7 @@ class ApiKeyAdmin(ServiceSavesMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "prefix",
-        "scopes",
+        "scope_list",
         "created_by",
         "created_at",
         "expires_at",
@@ -83,6 +83,17 @@ class ApiKeyAdmin(ServiceSavesMixin, admin.ModelAdmin):
     search_fields = ("name", "public_id")
     ordering = ("-created_at", "-id")
     actions = (revoke_keys,)
+
+    @admin.display(description="scopes")
+    def scope_list(self, key: ApiKey) -> str:
+        return ", ".join(key.scopes)
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # Every save answers with the secret page: one button says so.
+        context.update(show_save_and_add_another=False, show_save_and_continue=False)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.display(description="key starts")
     def prefix(self, key: ApiKey) -> str:
